@@ -94,6 +94,9 @@ static void child(const char *path, char **argv, char **envp, const char *cwd, i
       if (fd > 2) close(fd);
     }
     syscall(SYS_close_range, 3, ~0U, 0);
+  } else {
+    /* Node opens its stdio close-on-exec; the program must inherit it as from a shell. */
+    for (int fd = 0; fd < 3; fd++) fcntl(fd, F_SETFD, 0);
   }
   if (cwd && *cwd && chdir(cwd) < 0) _exit(125);
   if ((flags & SPAWN_SECCOMP) && install_seccomp(allow_ip) < 0) _exit(125);
