@@ -332,6 +332,7 @@ int64_t rrts_run(const uint8_t *cmd, int64_t cmd_len, uint8_t *out, int64_t out_
         r = ptrace(PTRACE_GETSIGINFO, tid, 0, data);
         if (r == 0) o->len = 128;
         break;
+      case OP_SETSIGINFO: r = ptrace(PTRACE_SETSIGINFO, tid, 0, p); break;
       case OP_DETACH: {
         int32_t sig;
         memcpy(&sig, p, 4);

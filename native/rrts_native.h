@@ -52,6 +52,7 @@ enum rrts_op {
   OP_SETOPTIONS = 16, /* payload: u64 options */
   OP_GETSIGINFO = 17, /* out: siginfo (128) */
   OP_DETACH = 18,   /* payload: i32 signal */
+  OP_SETSIGINFO = 19, /* payload: siginfo (128) */
 };
 
 /* What OP_WAIT reports. kind is derived in TS from status; the extras are filled when cheap. */

@@ -27,12 +27,13 @@ export const enum Op {
   SetOptions = 16,
   GetSiginfo = 17,
   Detach = 18,
+  SetSiginfo = 19,
 }
 
 export const OP_NAMES: Record<number, string> = {
   1: 'GETREGS', 2: 'SETREGS', 3: 'READ', 4: 'WRITE', 5: 'RESUME', 6: 'WAIT', 7: 'SYSCALL',
   8: 'PEEKUSER', 9: 'POKEUSER', 10: 'KILL', 11: 'GETFPREGS', 12: 'SETFPREGS', 13: 'KCMP',
-  14: 'RDTSC', 15: 'FORGET', 16: 'SETOPTIONS', 17: 'GETSIGINFO', 18: 'DETACH',
+  14: 'RDTSC', 15: 'FORGET', 16: 'SETOPTIONS', 17: 'GETSIGINFO', 18: 'DETACH', 19: 'SETSIGINFO',
 };
 
 /** ptrace requests used with Op.Resume. */
@@ -155,6 +156,9 @@ export class PtraceProgram {
   }
   getSiginfo(tid: number): this {
     return this.push(Op.GetSiginfo, tid, 0, 128);
+  }
+  setSiginfo(tid: number, siginfo: Buffer): this {
+    return this.push(Op.SetSiginfo, tid, 128, 0, (at) => siginfo.copy(cmdBuf, at, 0, 128));
   }
   detach(tid: number, sig = 0): this {
     return this.push(Op.Detach, tid, 8, 0, (at) => cmdBuf.writeInt32LE(sig, at));

@@ -27,10 +27,14 @@
 export type Size =
   /** a fixed-size struct */
   | { kind: 'fixed'; bytes: number }
-  /** arg[arg] * scale bytes (scale defaults to 1) */
+  /** arg[arg] * scale bytes (scale defaults to 1; a fractional scale rounds up: mincore 1/4096) */
   | { kind: 'arg'; arg: number; scale?: number }
-  /** ret * scale bytes (scale defaults to 1): read() and friends, epoll_wait */
-  | { kind: 'ret'; scale?: number }
+  /**
+   * ret * scale bytes (scale defaults to 1): read() and friends, epoll_wait. With `capArg`, never
+   * more than arg[capArg] * scale: the buffer the caller passed (recvfrom with MSG_TRUNC and
+   * getxattr with size 0 return more than they wrote).
+   */
+  | { kind: 'ret'; scale?: number; capArg?: number }
   /** the u32 (socklen_t) stored at arg[arg] after the call, capped by its value before */
   | { kind: 'lenAt'; arg: number }
   /** an fd_set for nfds = arg[arg]: ceil(nfds / 64) * 8 bytes */
@@ -40,6 +44,8 @@ export interface Outparam {
   /** index of the pointer argument (0 = rdi ... 5 = r9) */
   arg: number;
   size: Size;
+  /** bytes past the pointer where the written region starts (msgrcv: mtext after the 8-byte mtype) */
+  offset?: number;
   /** For in/out buffers the kernel fills only on success: default true (skip on error). */
   onlyOnSuccess?: boolean;
 }
@@ -54,9 +60,11 @@ export interface Outparam {
  * - 'fcntl'     by command (arg 1): F_GETLK writes a struct flock;
  * - 'sockopt'   getsockopt: optval sized by *optlen (arg 4), and optlen itself;
  * - 'prctl'     by option;
- * - 'futex'     none written, but listed so dump shows it is understood.
+ * - 'byOp'      by the operation in arg[arg], from that syscall's table in ops.ts (futex: the PI
+ *               ops and FUTEX_WAKE_OP write futex words; shmctl/semctl/msgctl; arch_prctl...).
  */
-export type ScatterKind = 'iovec' | 'msghdr' | 'mmsghdr' | 'ioctl' | 'fcntl' | 'sockopt' | 'prctl';
+export type ScatterKind =
+  | 'iovec' | 'msghdr' | 'mmsghdr' | 'ioctl' | 'fcntl' | 'sockopt' | 'prctl' | 'byOp';
 
 export interface Scatter {
   kind: ScatterKind;

@@ -1,0 +1,382 @@
+/**
+ * ReplaySession: runs the recorded program again and feeds it the recorded world, one event at
+ * a time, forward only. (Going backwards is ReplayTimeline's job, built from sessions.)
+ *
+ * Position: `nextEvent` is the index of the next trace event to reproduce; the tracee is stopped
+ * somewhere between event nextEvent-1 and event nextEvent. `advance()` runs the tracee until it
+ * reaches that event (and applies it), or stops earlier at a breakpoint, watchpoint or single
+ * step. Everything the tracee sees from outside comes from the trace:
+ *
+ *   emulated syscall  PTRACE_SYSEMU stop, check registers, set result, write outparams
+ *   executed syscall  PTRACE_SYSCALL to entry and exit: runs for real (mprotect, rt_sigaction...)
+ *   mmap / mremap     emulated, then redone in the tracee from the trace's copy of the file
+ *   rdtsc             the trapped instruction gets the recorded counter
+ *   signal            faults recur by themselves; sent signals are sent again at the same point
+ */
+import { rrtsSpawn } from '../shared/native/binding';
+import { PtraceProgram, PtraceRequest } from '../shared/native/ops';
+import { Registers, RegName } from '../shared/registers';
+import { Stop, PtraceEvent, decodeStop, describeStop, siginfoCode } from '../shared/stop';
+import { Tracee } from '../shared/tracee';
+import { ErrnoError, UserError } from '../shared/errors';
+import { installStubPage } from '../shared/stubPage';
+import { patchVdso } from '../shared/vdso';
+import { readMaps } from '../shared/procMaps';
+import { applyTsc, decodeTscInstruction } from '../shared/rdtsc';
+import { SIG, signalName } from '../shared/signals';
+import { SpawnFlag } from '../shared/spawnFlags';
+import { TraceReader } from '../trace/traceStream';
+import { ExecEvent, SyscallEvent, TraceEvent, eventKind } from '../trace/schema';
+import { syscallByNr, replayActionFor } from '../shared/syscalls';
+import { replaySpecial } from './specialSyscalls';
+import { DivergenceError, UnsupportedSyscallError } from './errors';
+import * as fs from 'fs';
+
+export type ReplayStop =
+  /** reached (and applied) an event; `signal` when it was a signal delivery gdb may want to see */
+  | { kind: 'event'; index: number; signal?: number }
+  /** a SIGTRAP that is ours: breakpoint (rip already moved back onto it), single step, watchpoint */
+  | { kind: 'trap'; regs: Registers; dr6: bigint; breakpoint?: bigint }
+  /** the recording ends here: nothing more to replay */
+  | { kind: 'end'; exit?: { code: number; signal: number } }
+  /** the wait timed out (the tracee is running): call advance again to go on */
+  | { kind: 'running' }
+  /** interrupt() stopped the running tracee between events */
+  | { kind: 'interrupted'; regs: Registers };
+
+export interface AdvanceOptions {
+  singleStep?: boolean;
+  /** Breakpoint addresses currently inserted (int3 in memory), to recognise their traps. */
+  isBreakpoint?(addr: bigint): boolean;
+  /** Give the event loop a turn after this long without a stop (ms); default: block. */
+  waitSliceMs?: number;
+}
+
+/** Registers compared at every event: the ones the kernel does not legitimately change. */
+const CHECKED: RegName[] = [
+  'rip', 'rsp', 'rbp', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'r8', 'r9', 'r10', 'r12', 'r13', 'r14', 'r15',
+  'orig_rax', 'fs_base',
+];
+
+/** Executed calls whose result names a task (tids differ in replay): the recorded one is given back. */
+const RESULT_IS_IDENTITY = new Set(['set_tid_address']);
+
+export interface ReplayOptions {
+  /** write the recorded stdout/stderr output as it is replayed */
+  echoStdio: boolean;
+}
+
+export class ReplaySession {
+  readonly prog = new PtraceProgram();
+  tracee!: Tracee;
+  pid = 0;
+  nextEvent = 0;
+  /** set once the last event has been applied */
+  finished?: { code: number; signal: number } | true;
+  /** a signal to deliver with the next resume (the recorded delivery) */
+  private pendingSignal = 0;
+  /** the tracee is stopped at a SYSEMU/seccomp-less syscall entry whose exit we will see if resumed with PTRACE_SYSCALL */
+  private atEmulatedEntry = false;
+  /** where the waiting for the current event stands, if a trap interrupted it */
+  private exitStatus?: { code: number; signal: number };
+
+  constructor(readonly reader: TraceReader, readonly opts: ReplayOptions) {}
+
+  get eventCount(): number {
+    return this.reader.eventCount;
+  }
+
+  /** Spawn the program and bring it to its first instruction, exactly as recorded. */
+  start(): void {
+    const execIndex = this.findExec();
+    const exec = this.reader.event(execIndex).exec!;
+    const exe = exec.exeFile ? this.reader.filePath(exec.exeFile) : exec.exe;
+    if (!fs.existsSync(exe)) throw new UserError(`rrts: trace ${this.reader.dir} lacks the program's executable (${exe})`);
+    const h = this.reader.header;
+    const pid = rrtsSpawn({
+      path: exe, argv: h.argv, env: h.env, cwd: '/',
+      flags: SpawnFlag.NoAslr | SpawnFlag.TrapTsc | SpawnFlag.NullStdio | SpawnFlag.NoCore,
+      allowIp: 0n, stackLimit: BigInt(h.stackLimit ?? -1) < 0n ? BigInt(Number.MAX_SAFE_INTEGER) * 0n - 1n : BigInt(h.stackLimit),
+    });
+    if (pid < 0) throw new ErrnoError(-pid, `rrts: cannot start ${exe}`);
+    this.pid = pid;
+    this.tracee = new Tracee(pid);
+    // Run the spawn's execve: the exec event, then its exit stop (registers set earlier would be
+    // overwritten by execve's return).
+    let stop = this.resumeWait(PtraceRequest.Cont);
+    if (stop.kind !== 'event' || stop.event !== PtraceEvent.Exec) {
+      throw new UserError(`rrts: replay could not start ${exe}: ${describeStop(stop)}`);
+    }
+    stop = this.resumeWait(PtraceRequest.Syscall);
+    if (stop.kind !== 'syscall') throw new UserError(`rrts: replay could not start ${exe}: ${describeStop(stop)}`);
+    this.applyExec(execIndex, exec);
+    this.nextEvent = execIndex + 1;
+  }
+
+  private findExec(): number {
+    for (let i = 0; i < Math.min(this.reader.eventCount, 4); i++) if (this.reader.event(i).exec) return i;
+    throw new UserError(`rrts: trace ${this.reader.dir} has no exec event: nothing to replay`);
+  }
+
+  /** Make the fresh process identical to the recorded one at its first instruction. */
+  private applyExec(index: number, exec: ExecEvent): void {
+    const maps = readMaps(this.pid);
+    for (const want of exec.maps ?? []) {
+      if (!['[stack]', '[vdso]', '[vvar]'].includes(want.path) && !want.file) continue;
+      const got = maps.find((m) => Number(m.start) === want.start);
+      if (!got || Number(got.end) !== want.end && want.path !== '[stack]') {
+        throw new DivergenceError(index, 'exec',
+          `mapping ${want.path} at 0x${want.start.toString(16)}-0x${want.end.toString(16)} is ${got ? `0x${got.start.toString(16)}-0x${got.end.toString(16)}` : 'missing'} in replay`);
+      }
+    }
+    const regs = new Registers(Buffer.from(exec.regs));
+    const stack = maps.find((m) => m.path === '[stack]');
+    if (!stack || Number(stack.end) !== exec.stackTop) {
+      throw new DivergenceError(index, 'exec', `the initial stack ends at ${stack ? '0x' + stack.end.toString(16) : 'nowhere'}, recorded 0x${exec.stackTop.toString(16)}`);
+    }
+    this.tracee.write(regs.rsp, Buffer.from(exec.stack));
+    this.tracee.setRegs(regs);
+    installStubPage(this.tracee, regs.rip);
+    patchVdso(this.tracee, maps);
+  }
+
+  private resumeWait(req: PtraceRequest, sig = 0): Stop {
+    const r = this.prog.resume(this.pid, req, sig).wait(this.pid).run();
+    return decodeStop(r[r.length - 1].data);
+  }
+
+  /** Describe the event about to be replayed, for messages. */
+  eventName(i: number): string {
+    if (i >= this.reader.eventCount) return 'END';
+    const e = this.reader.event(i);
+    const k = eventKind(e);
+    if (e.syscall) return syscallByNr(e.syscall.nr).name.toUpperCase();
+    if (e.signal) return signalName(e.signal.signo);
+    return k.toUpperCase();
+  }
+
+  /**
+   * Run until the next event is reproduced, or until a trap of ours. Throws DivergenceError if
+   * the program does something the recording did not.
+   */
+  advance(o: AdvanceOptions = {}): ReplayStop {
+    if (this.finished) return { kind: 'end', exit: this.finished === true ? undefined : this.finished };
+    if (this.nextEvent >= this.reader.eventCount) return this.finish();
+    const index = this.nextEvent;
+    const ev = this.reader.event(index);
+    if (ev.end || ev.exit) return this.finish(ev);
+    if (ev.exec) throw new UnsupportedSyscallError(`execve at event ${index} (replaying a second exec is not supported yet)`);
+
+    const resumed = this.waitingResumed;
+    if (ev.signal && !ev.signal.fault && !resumed) {
+      // A sent signal: send it again now, then find it at its delivery stop below.
+      this.prog.kill(this.pid, ev.signal.signo);
+    }
+    const firstStop = resumed ? this.waitingResumed! : this.firstStopRequest(ev, o.singleStep ?? false);
+    if (firstStop === 'step-over-syscall') return this.stepOverSyscall(o);
+    const sig = this.pendingSignal;
+    this.pendingSignal = 0;
+    let stop = this.resumeWaitSliced(firstStop, sig, o.waitSliceMs, !!resumed);
+    if (stop.kind === 'timeout') return { kind: 'running' };
+    // From an emulated entry, PTRACE_SYSCALL first reports that (skipped) call's exit: not ours.
+    while (stop.kind === 'syscall' && stop.op === 'exit' && this.atEmulatedEntry) {
+      this.atEmulatedEntry = false;
+      stop = this.resumeWait(firstStop);
+    }
+    this.atEmulatedEntry = false;
+
+    if (this.interruptRequested && stop.kind === 'signal' && stop.signal === SIG.SIGSTOP) {
+      this.interruptRequested = false;
+      return { kind: 'interrupted', regs: stop.regs };
+    }
+    if (stop.kind === 'signal' && stop.signal === SIG.SIGTRAP && !this.expectsTrap(ev)) {
+      return this.trap(stop, o);
+    }
+    this.reach(index, ev, stop);
+    this.nextEvent = index + 1;
+    return { kind: 'event', index, signal: ev.signal?.signo };
+  }
+
+  /** Continue until the event loop should get a turn; `running` means "call me again". */
+  private resumeWaitSliced(req: PtraceRequest, sig: number, sliceMs: number | undefined, alreadyRunning: boolean): Stop {
+    if (!alreadyRunning) this.prog.resume(this.pid, req, sig);
+    const r = this.prog.wait(this.pid, sliceMs ?? -1).run();
+    const stop = decodeStop(r[r.length - 1].data);
+    this.waitingResumed = stop.kind === 'timeout' ? req : undefined;
+    return stop;
+  }
+
+  /** Set while the tracee runs after a wait timed out: the request it was resumed with. */
+  private waitingResumed?: PtraceRequest;
+
+  /** Stop a tracee that is running after a timed-out advance (gdb's Ctrl-C). */
+  interrupt(): void {
+    if (this.waitingResumed === undefined) return;
+    this.interruptRequested = true;
+    this.prog.kill(this.pid, SIG.SIGSTOP).run(true);
+  }
+  private interruptRequested = false;
+
+  private expectsTrap(ev: TraceEvent): boolean {
+    return !!ev.signal && ev.signal.signo === SIG.SIGTRAP;
+  }
+
+  private trap(stop: Extract<Stop, { kind: 'signal' }>, o: AdvanceOptions): ReplayStop {
+    const regs = stop.regs;
+    const bp = regs.rip - 1n;
+    if (o.isBreakpoint?.(bp) && siginfoCode(stop.siginfo) === 0x80 /* SI_KERNEL: int3 */) {
+      const back = regs.clone().set('rip', bp);
+      this.tracee.setRegs(back);
+      return { kind: 'trap', regs: back, dr6: stop.dr6, breakpoint: bp };
+    }
+    return { kind: 'trap', regs, dr6: stop.dr6 };
+  }
+
+  /** Which resume brings the tracee to the first stop of event `ev`. */
+  private firstStopRequest(ev: TraceEvent, singleStep: boolean): PtraceRequest | 'step-over-syscall' {
+    if (ev.syscall && this.executesInPlace(ev.syscall)) {
+      if (singleStep) return this.atSyscallInstruction() ? 'step-over-syscall' : PtraceRequest.SingleStep;
+      return PtraceRequest.Syscall;
+    }
+    return singleStep ? PtraceRequest.SysEmuSingleStep : PtraceRequest.SysEmu;
+  }
+
+  private atSyscallInstruction(): boolean {
+    const rip = this.tracee.getRegs().rip;
+    const code = this.tracee.read(rip, 2);
+    return code.length === 2 && code[0] === 0x0f && code[1] === 0x05;
+  }
+
+  /** Single-stepping onto an executed syscall: replay the whole call, and call that the step. */
+  private stepOverSyscall(o: AdvanceOptions): ReplayStop {
+    const r = this.advance({ ...o, singleStep: false });
+    if (r.kind !== 'event') return r;
+    return { kind: 'trap', regs: this.tracee.getRegs(), dr6: 0x4000n /* BS: single step */ };
+  }
+
+  private executesInPlace(s: SyscallEvent): boolean {
+    const def = syscallByNr(s.nr);
+    const args = this.args(s);
+    const action = def.replay === 'special' ? replaySpecial[def.special ?? def.name]?.action ?? 'emulate' : replayActionFor(def, args, BigInt(s.result ?? 0));
+    return action === 'execute' && !s.denied;
+  }
+
+  private args(s: SyscallEvent): bigint[] {
+    const r = new Registers(Buffer.from(s.regs));
+    return [0, 1, 2, 3, 4, 5].map((i) => r.arg(i));
+  }
+
+  /** The tracee stopped where event `ev` starts: check it, then apply the event. */
+  private reach(index: number, ev: TraceEvent, stop: Stop): void {
+    if (ev.syscall) return this.reachSyscall(index, ev.syscall, stop);
+    if (ev.rdtsc) {
+      if (stop.kind !== 'signal' || stop.signal !== SIG.SIGSEGV) throw this.unexpected(index, stop);
+      this.compareRegs(index, new Registers(Buffer.from(ev.rdtsc.regs)), stop.regs);
+      const insn = decodeTscInstruction(this.tracee.read(stop.regs.rip, 3));
+      if (!insn) throw new DivergenceError(index, 'RDTSC', `no rdtsc instruction at 0x${stop.regs.rip.toString(16)}`);
+      const tsc = Buffer.from(ev.rdtsc.tsc).readBigUInt64LE();
+      this.prog.setRegs(this.pid, applyTsc(stop.regs, insn, tsc, ev.rdtsc.aux ?? 0).buf);
+      return;
+    }
+    if (ev.signal) {
+      if (stop.kind !== 'signal' || stop.signal !== ev.signal.signo) throw this.unexpected(index, stop);
+      this.compareRegs(index, new Registers(Buffer.from(ev.signal.regs)), stop.regs);
+      if (!ev.signal.fault) this.prog.setSiginfo(this.pid, Buffer.from(ev.signal.siginfo));
+      this.pendingSignal = ev.signal.signo;
+      return;
+    }
+    throw new DivergenceError(index, this.eventName(index), 'event kind not replayable');
+  }
+
+  private reachSyscall(index: number, s: SyscallEvent, stop: Stop): void {
+    const name = syscallByNr(s.nr).name.toUpperCase();
+    if (stop.kind !== 'syscall' || stop.op === 'exit') throw this.unexpected(index, stop);
+    const recorded = new Registers(Buffer.from(s.regs));
+    this.compareRegs(index, recorded, stop.regs);
+    if (s.unsupported) {
+      throw new UnsupportedSyscallError(`unsupported syscall ${syscallByNr(s.nr).name} (${s.nr}) at event ${index}`);
+    }
+    const def = syscallByNr(s.nr);
+    const result = BigInt(s.result ?? 0);
+    if (this.executesInPlace(s)) {
+      // Entry stop of a real call: let it run, check its result.
+      const exit = this.resumeWait(PtraceRequest.Syscall);
+      if (exit.kind !== 'syscall') throw this.unexpected(index, exit);
+      const got = exit.regs.getSigned('rax');
+      if (RESULT_IS_IDENTITY.has(def.name)) {
+        if (got !== result) this.prog.setRegs(this.pid, exit.regs.clone().set('rax', result).buf);
+      } else if (def.name !== 'rt_sigreturn' && got !== result) {
+        throw new DivergenceError(index, name, `result expected ${result}, got ${got}`);
+      }
+      this.applyWrites(s);
+      return;
+    }
+    this.atEmulatedEntry = true;
+    const special = def.replay === 'special' ? replaySpecial[def.special ?? def.name] : undefined;
+    if (special?.atEntry) {
+      const r = special.atEntry({ session: this, event: s, index, args: this.args(s), result });
+      if (r === 'end') return;
+    }
+    this.prog.setRegs(this.pid, stop.regs.clone().set('rax', result).buf);
+    this.applyWrites(s);
+  }
+
+  private applyWrites(s: SyscallEvent): void {
+    for (const w of s.writes ?? []) this.prog.write(this.pid, BigInt(w.addr), Buffer.from(w.data));
+    if (s.stdioFd && s.stdioData && this.opts.echoStdio) fs.writeSync(s.stdioFd, Buffer.from(s.stdioData));
+  }
+
+  compareRegs(index: number, want: Registers, got: Registers): void {
+    for (const r of CHECKED) {
+      if (want.get(r) !== got.get(r)) {
+        throw new DivergenceError(index, this.eventName(index),
+          `${r} expected 0x${want.get(r).toString(16)}, got 0x${got.get(r).toString(16)}`);
+      }
+    }
+  }
+
+  private unexpected(index: number, stop: Stop): DivergenceError {
+    let what = describeStop(stop);
+    if (stop.kind === 'syscall') what = `syscall ${syscallByNr(stop.regs.syscallNo).name} at 0x${stop.regs.rip.toString(16)}`;
+    if (stop.kind === 'signal') what = `${signalName(stop.signal)} at 0x${stop.regs.rip.toString(16)}`;
+    return new DivergenceError(index, this.eventName(index), `the program stopped with ${what} instead`);
+  }
+
+  /** The recording is over: the last events were applied (or the trace stops here). */
+  private finish(ev?: TraceEvent): ReplayStop {
+    let exit: { code: number; signal: number } | undefined;
+    if (ev?.exit) exit = { code: ev.exit.code ?? 0, signal: ev.exit.signal ?? 0 };
+    else {
+      for (let i = this.nextEvent; i < this.reader.eventCount; i++) {
+        const e = this.reader.event(i);
+        if (e.exit) exit = { code: e.exit.code ?? 0, signal: e.exit.signal ?? 0 };
+      }
+    }
+    if (exit?.signal && this.pendingSignal === exit.signal) {
+      // The killing signal: let it kill the replayed process the same way.
+      const stop = this.resumeWait(PtraceRequest.Cont, this.pendingSignal);
+      this.pendingSignal = 0;
+      if (stop.kind !== 'killed' || stop.signal !== exit.signal) {
+        if (stop.kind === 'event' && stop.event === PtraceEvent.Exit) this.resumeWait(PtraceRequest.Cont);
+      }
+      this.exitStatus = exit;
+    }
+    this.nextEvent = this.reader.eventCount;
+    this.finished = exit ?? true;
+    return { kind: 'end', exit };
+  }
+
+  /** End the replayed process (it never exits by itself: exit_group is not executed). */
+  kill(): void {
+    if (!this.pid || this.exitStatus) return;
+    this.prog.kill(this.pid, SIG.SIGKILL).run(true);
+    for (let i = 0; i < 100; i++) {
+      const [w] = this.prog.wait(this.pid, 1000).run(true);
+      if (w.ret < 0) break;
+      const s = decodeStop(w.data);
+      if (s.kind === 'exited' || s.kind === 'killed') break;
+      this.prog.resume(this.pid, PtraceRequest.Cont, 0).run(true);
+    }
+    this.exitStatus = { code: 0, signal: SIG.SIGKILL };
+  }
+}
