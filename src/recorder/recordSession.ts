@@ -67,6 +67,7 @@ export class RecordSession {
   private lastEventRegs?: Registers;
   private execSeen = false;
   private execPending = false;
+  private readonly sharedFiles = new Set<string>();
   private stopping?: string;
 
   constructor(private readonly opts: RecordOptions, private readonly writer: TraceWriter) {}
@@ -218,8 +219,11 @@ export class RecordSession {
       }
       if (f.def.replay === 'unsupported') ev.unsupported = true;
       const special = recordSpecial[f.def.special ?? f.def.name];
-      special?.atExit?.({ tracee: this.tracee, writer: this.writer, args: f.args, result, event: ev });
-      if (f.def.stdioWrite && result > 0n) this.captureStdio(f.def, f.args, result, ev);
+      special?.atExit?.({ tracee: this.tracee, writer: this.writer, sharedFiles: this.sharedFiles, args: f.args, result, event: ev });
+      if (f.def.stdioWrite && result > 0n) {
+        this.captureStdio(f.def, f.args, result, ev);
+        if (this.sharedFiles.size) this.captureFileWrite(f.def, f.args, result, ev);
+      }
     }
     this.writer.writeEvent({ tid: this.pid, syscall: ev });
     this.lastEventRegs = regs;
@@ -233,6 +237,30 @@ export class RecordSession {
     const [k1, k2] = this.prog.kcmpFile(this.pid, fd, 1).kcmpFile(this.pid, fd, 2).run(true);
     const which = fd === 2 && k2?.ret === 0 ? 2 : k1?.ret === 0 ? 1 : k2?.ret === 0 ? 2 : 0;
     if (!which) return;
+    ev.stdioFd = which;
+    ev.stdioData = this.writtenBytes(def, args, result);
+  }
+
+  /** A write into a file some MAP_SHARED mapping shows: replay must apply it to its copy. */
+  private captureFileWrite(def: SyscallDef, args: bigint[], result: bigint, ev: SyscallEvent): void {
+    const fd = Number(args[def.stdioWrite!.fdArg]);
+    let id: string;
+    let pos: number;
+    try {
+      const st = fs.statSync(`/proc/${this.pid}/fd/${fd}`);
+      id = `${st.dev}:${st.ino}`;
+      if (!this.sharedFiles.has(id)) return;
+      const positional = def.name.startsWith('pwrite');
+      pos = positional ? Number(args[3]) : Number(/pos:\s*(\d+)/.exec(fs.readFileSync(`/proc/${this.pid}/fdinfo/${fd}`, 'utf8'))![1]) - Number(result);
+    } catch {
+      return;
+    }
+    ev.fileWrite = { fileId: id, offset: pos, data: this.writtenBytes(def, args, result) };
+  }
+
+  /** The bytes a write-family call wrote (its result), from its buffer or iovecs. */
+  private writtenBytes(def: SyscallDef, args: bigint[], result: bigint): Buffer {
+    const w = def.stdioWrite!;
     let data: Buffer;
     if (w.iovec) {
       const count = Number(args[w.arg + 1]);
@@ -248,8 +276,7 @@ export class RecordSession {
     } else {
       data = this.tracee.read(args[w.arg], Number(result));
     }
-    ev.stdioFd = which;
-    ev.stdioData = data;
+    return data;
   }
 
   private writeInterrupted(): void {

@@ -11,6 +11,8 @@ import { log } from '../shared/log';
 
 export interface ExitContext {
   tracee: Tracee;
+  /** "dev:ino" of files mapped MAP_SHARED so far: writes to them are recorded for replay */
+  sharedFiles: Set<string>;
   writer: TraceWriter;
   args: bigint[];
   result: bigint;
@@ -25,6 +27,7 @@ export interface RecordSpecial {
 
 const CLONE_VM = 0x100n, CLONE_THREAD = 0x10000n, CLONE_VFORK = 0x4000n;
 export const MAP_ANONYMOUS = 0x20n;
+const MAP_SHARED = 0x01n;
 
 function refuseClone(flags: bigint): { refuse: string } {
   if (flags & CLONE_THREAD) return { refuse: 'the program creates a thread, and threads are not supported yet' };
@@ -41,6 +44,8 @@ function saveMappedFile(ctx: ExitContext): void {
     const st = fs.statSync(link);
     if (!st.isFile()) return; // /dev/zero and friends: replay maps anonymous memory
     ctx.event.mappedFile = ctx.writer.saveFile(fs.readlinkSync(link), st, link);
+    ctx.event.mappedFileId = `${st.dev}:${st.ino}`;
+    if (flags & MAP_SHARED) ctx.sharedFiles.add(ctx.event.mappedFileId);
   } catch (e) {
     log.warn(`mmap of fd ${fd}: cannot save the file (${(e as Error).message}); replay will stop there`);
     ctx.event.unsupported = true;

@@ -31,6 +31,7 @@ import { syscallByNr, replayActionFor } from '../shared/syscalls';
 import { replaySpecial } from './specialSyscalls';
 import { DivergenceError, UnsupportedSyscallError } from './errors';
 import * as fs from 'fs';
+import { EmuFs } from './emuFs';
 
 export type ReplayStop =
   /** reached (and applied) an event; `signal` when it was a signal delivery gdb may want to see */
@@ -79,6 +80,8 @@ export class ReplaySession {
   private atEmulatedEntry = false;
   /** where the waiting for the current event stands, if a trap interrupted it */
   private exitStatus?: { code: number; signal: number };
+
+  readonly emuFs = new EmuFs();
 
   constructor(readonly reader: TraceReader, readonly opts: ReplayOptions) {}
 
@@ -324,6 +327,7 @@ export class ReplaySession {
   private applyWrites(s: SyscallEvent): void {
     for (const w of s.writes ?? []) this.prog.write(this.pid, BigInt(w.addr), Buffer.from(w.data));
     if (s.stdioFd && s.stdioData && this.opts.echoStdio) fs.writeSync(s.stdioFd, Buffer.from(s.stdioData));
+    if (s.fileWrite) this.emuFs.write(s.fileWrite.fileId, s.fileWrite.offset, s.fileWrite.data);
   }
 
   compareRegs(index: number, want: Registers, got: Registers): void {
@@ -368,6 +372,7 @@ export class ReplaySession {
 
   /** End the replayed process (it never exits by itself: exit_group is not executed). */
   kill(): void {
+    this.emuFs.dispose();
     if (!this.pid || this.exitStatus) return;
     this.prog.kill(this.pid, SIG.SIGKILL).run(true);
     for (let i = 0; i < 100; i++) {

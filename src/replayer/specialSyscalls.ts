@@ -24,9 +24,9 @@ export interface ReplaySpecial {
   atEntry?(ctx: SpecialContext): 'end' | void;
 }
 
-const MAP_SHARED = 0x01n, MAP_PRIVATE = 0x02n, MAP_SHARED_VALIDATE = 0x03n, MAP_FIXED = 0x10n, MAP_ANONYMOUS = 0x20n;
+const MAP_PRIVATE = 0x02n, MAP_SHARED_VALIDATE = 0x03n, MAP_FIXED = 0x10n, MAP_ANONYMOUS = 0x20n;
 const MREMAP_MAYMOVE = 1n, MREMAP_FIXED = 2n;
-const O_RDONLY = 0n, O_CLOEXEC = 0o2000000n;
+const O_RDONLY = 0n, O_RDWR = 2n, O_CLOEXEC = 0o2000000n;
 
 /**
  * Redo a recorded mmap at the address it returned: anonymous memory anew, files from the
@@ -38,10 +38,15 @@ function replayMmap(ctx: SpecialContext): void {
   const { session, event, args } = ctx;
   const t = session.tracee;
   const [, len, prot, flags, , offset] = args;
-  const privateFlags = (flags & ~MAP_SHARED_VALIDATE) | MAP_PRIVATE | MAP_FIXED;
+  // Files mapped shared map the replay's shared copy of that file (EmuFs); everything else is
+  // private, so no file is written and checkpoints do not share memory with the live process.
+  const shared = (flags & MAP_SHARED_VALIDATE) !== 0n && (flags & MAP_PRIVATE) === 0n && !!event.mappedFileId;
+  const privateFlags = shared ? flags | MAP_FIXED : (flags & ~MAP_SHARED_VALIDATE) | MAP_PRIVATE | MAP_FIXED;
   let fd = -1n;
   if (event.mappedFile) {
-    fd = t.syscall(STUB_SYSCALL, SYS.openat, -100n, scratchString(t, session.reader.filePath(event.mappedFile)), O_RDONLY | O_CLOEXEC, 0n);
+    const source = session.reader.filePath(event.mappedFile);
+    const file = event.mappedFileId ? session.emuFs.pathFor(event.mappedFileId, source) : source;
+    fd = t.syscall(STUB_SYSCALL, SYS.openat, -100n, scratchString(t, file), (shared ? O_RDWR : O_RDONLY) | O_CLOEXEC, 0n);
     if (fd < 0n) throw new DivergenceError(ctx.index, 'MMAP', `cannot open the trace's copy of ${event.mappedFile.originalPath} (errno ${-fd})`);
   }
   const anon = fd < 0n ? MAP_ANONYMOUS : 0n;
@@ -50,7 +55,6 @@ function replayMmap(ctx: SpecialContext): void {
   if (got !== ctx.result) {
     throw new DivergenceError(ctx.index, 'MMAP', `mapping at 0x${ctx.result.toString(16)} failed in replay (got ${got})`);
   }
-  void MAP_SHARED;
 }
 
 function replayMremap(ctx: SpecialContext): void {

@@ -35,6 +35,8 @@ export interface SyscallEvent {
   unsupported?: boolean;
   denied?: boolean;
   interrupted?: boolean;
+  mappedFileId?: string;
+  fileWrite?: { fileId: string; offset: number; data: Uint8Array };
 }
 export interface SignalEvent { signo: number; siginfo: Uint8Array; regs: Uint8Array; fault?: boolean; atEvent?: boolean }
 export interface ExecEvent { regs: Uint8Array; stackTop: number; stack: Uint8Array; maps: Mapping[]; exe: string; exeFile?: SavedFile }
