@@ -286,7 +286,7 @@ const TABLE: readonly CommandEntry[] = [
   {
     name: 'QPassSignals:', match: 'prefix',
     parse: (args) => {
-      const signals = args === '' ? [] : args.split(';').map((s) => parseHexInt(s, 0xff));
+      const signals = args === '' ? [] : args.split(';').filter((s) => s !== '').map((s) => parseHexInt(s, 0xff));
       return signals.some((s) => s === null) ? 'bad signal number' : { kind: 'passSignals', signals: signals as number[] };
     },
   },

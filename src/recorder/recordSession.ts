@@ -18,7 +18,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import { rrtsSpawn } from '../shared/native/binding';
-import { PtraceProgram, PtraceRequest } from '../shared/native/ops';
+import { ptrace, last, PtraceRequest } from '../shared/native/ops';
 import { Registers } from '../shared/registers';
 import { Stop, PtraceEvent, decodeStop, siginfoCode, describeStop } from '../shared/stop';
 import { Tracee } from '../shared/tracee';
@@ -59,7 +59,7 @@ interface InFlight {
 const WAIT_SLICE_MS = 250;
 
 export class RecordSession {
-  private readonly prog = new PtraceProgram();
+  private readonly prog = ptrace;
   private tracee!: Tracee;
   private pid = 0;
   private inFlight?: InFlight;
@@ -115,7 +115,7 @@ export class RecordSession {
     while (stop.kind === 'timeout') {
       await new Promise((resolve) => setImmediate(resolve));
       if (this.stopping) this.tracee.kill(SIG.SIGKILL);
-      const [w] = this.prog.wait(this.pid, WAIT_SLICE_MS).run();
+      const w = last(this.prog.wait(this.pid, WAIT_SLICE_MS).run());
       stop = decodeStop(w.data);
     }
     return stop;
@@ -234,7 +234,7 @@ export class RecordSession {
   private captureStdio(def: SyscallDef, args: bigint[], result: bigint, ev: SyscallEvent): void {
     const w = def.stdioWrite!;
     const fd = Number(args[w.fdArg]);
-    const [k1, k2] = this.prog.kcmpFile(this.pid, fd, 1).kcmpFile(this.pid, fd, 2).run(true);
+    const [k1, k2] = this.prog.kcmpFile(this.pid, fd, 1).kcmpFile(this.pid, fd, 2).run(true).slice(-2);
     const which = fd === 2 && k2?.ret === 0 ? 2 : k1?.ret === 0 ? 1 : k2?.ret === 0 ? 2 : 0;
     if (!which) return;
     ev.stdioFd = which;
@@ -341,7 +341,7 @@ export class RecordSession {
   }
 
   private emulateTsc(regs: Registers, insn: NonNullable<ReturnType<typeof decodeTscInstruction>>): { req: PtraceRequest; sig: number } {
-    const [r] = this.prog.rdtsc().run();
+    const r = last(this.prog.rdtsc().run());
     const tsc = r.data.readBigUInt64LE(0);
     const aux = Number(r.data.readBigUInt64LE(8));
     const after = applyTsc(regs, insn, tsc, aux);
@@ -357,7 +357,7 @@ export class RecordSession {
   private refuse(why: string): never {
     this.tracee.kill(SIG.SIGKILL);
     for (;;) {
-      const [w] = this.prog.resume(this.pid, PtraceRequest.Cont, 0).wait(this.pid).run(true).slice(-1);
+      const w = last(this.prog.resume(this.pid, PtraceRequest.Cont, 0).wait(this.pid).run(true));
       if (w.ret < 0) break;
       const s = decodeStop(w.data);
       if (s.kind === 'exited' || s.kind === 'killed') break;

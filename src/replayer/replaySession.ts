@@ -14,7 +14,7 @@
  *   signal            faults recur by themselves; sent signals are sent again at the same point
  */
 import { rrtsSpawn } from '../shared/native/binding';
-import { PtraceProgram, PtraceRequest } from '../shared/native/ops';
+import { ptrace, last, PtraceRequest } from '../shared/native/ops';
 import { Registers, RegName } from '../shared/registers';
 import { Stop, PtraceEvent, decodeStop, describeStop, siginfoCode } from '../shared/stop';
 import { Tracee } from '../shared/tracee';
@@ -68,7 +68,7 @@ export interface ReplayOptions {
 }
 
 export class ReplaySession {
-  readonly prog = new PtraceProgram();
+  readonly prog = ptrace;
   tracee!: Tracee;
   pid = 0;
   nextEvent = 0;
@@ -376,7 +376,7 @@ export class ReplaySession {
     if (!this.pid || this.exitStatus) return;
     this.prog.kill(this.pid, SIG.SIGKILL).run(true);
     for (let i = 0; i < 100; i++) {
-      const [w] = this.prog.wait(this.pid, 1000).run(true);
+      const w = last(this.prog.wait(this.pid, 1000).run(true));
       if (w.ret < 0) break;
       const s = decodeStop(w.data);
       if (s.kind === 'exited' || s.kind === 'killed') break;

@@ -2,7 +2,7 @@
  * A handle on one stopped tracee thread: memory, registers and injected syscalls, each as one
  * native batch. Hot paths build their own PtraceProgram to fold several steps into one call.
  */
-import { PtraceProgram } from './native/ops';
+import { ptrace, last } from './native/ops';
 import { Registers } from './registers';
 
 export interface MemoryReader {
@@ -10,13 +10,13 @@ export interface MemoryReader {
 }
 
 export class Tracee implements MemoryReader {
-  private readonly prog = new PtraceProgram();
+  private readonly prog = ptrace;
   constructor(readonly tid: number) {}
 
   /** Read up to len bytes (shorter at an unmapped page). */
   read(addr: bigint, len: number): Buffer {
     if (len === 0) return Buffer.alloc(0);
-    const [r] = this.prog.read(this.tid, addr, len).run(true);
+    const r = last(this.prog.read(this.tid, addr, len).run(true));
     return r.ret < 0 ? Buffer.alloc(0) : Buffer.from(r.data);
   }
 
@@ -40,7 +40,7 @@ export class Tracee implements MemoryReader {
   }
 
   getRegs(): Registers {
-    const [r] = this.prog.getRegs(this.tid).run();
+    const r = last(this.prog.getRegs(this.tid).run());
     return new Registers(r.data);
   }
 
@@ -53,7 +53,7 @@ export class Tracee implements MemoryReader {
    * are restored afterwards. Returns the raw result (negative errno on failure).
    */
   syscall(stubIp: bigint, nr: number, ...args: bigint[]): bigint {
-    const [r] = this.prog.syscall(this.tid, stubIp, nr, args).run();
+    const r = last(this.prog.syscall(this.tid, stubIp, nr, args).run());
     return r.data.readBigInt64LE(0);
   }
 

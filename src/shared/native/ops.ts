@@ -60,6 +60,12 @@ const align8 = (n: number) => (n + 7) & ~7;
 let cmdBuf = Buffer.alloc(1 << 16);
 let outBuf = Buffer.alloc(1 << 20);
 
+/**
+ * There is one queue of pending operations (`ptrace`, below): operations queued without running
+ * (say, the registers an emulated syscall returns with) run before anything queued later, so a
+ * read always sees every earlier write. `run()` returns the results of the whole batch; callers
+ * take theirs from the end (`last`, `lastN`).
+ */
 export class PtraceProgram {
   private len = 0;
   private outNeed = 0;
@@ -189,6 +195,14 @@ export class PtraceProgram {
     return results;
   }
 }
+
+/** The result of the last operation of a batch. */
+export function last(results: OpResult[]): OpResult {
+  return results[results.length - 1];
+}
+
+/** The process-wide queue of ptrace operations (see PtraceProgram). */
+export const ptrace = new PtraceProgram();
 
 /** sizeof(struct rrts_stop) */
 export const STOP_SIZE = 4 + 4 + 8 + 8 + 4 + 4 + 216 + 128;
