@@ -156,7 +156,6 @@ export class RecordSession {
       case PtraceEvent.Exec:
         // Still inside execve: registers set now would be overwritten by its return. Finish
         // the call first; the exec is handled at its exit stop.
-        if (this.execSeen) this.refuse('execve from a recorded program is not supported yet');
         this.execPending = true;
         return { req: PtraceRequest.Syscall, sig: 0 };
       case PtraceEvent.Exit:
@@ -195,6 +194,12 @@ export class RecordSession {
   private onSyscallExit(exitRegs: Registers): { req: PtraceRequest; sig: number } {
     if (this.execPending) {
       this.execPending = false;
+      if (this.inFlight) {
+        // The program's own execve (not rrts's first one): the call, then the new image.
+        const f = this.inFlight;
+        this.inFlight = undefined;
+        this.writer.writeEvent({ tid: this.pid, syscall: { nr: f.def.nr, regs: f.regs.buf, result: 0, writes: [] } });
+      }
       this.onExec(exitRegs);
       return { req: PtraceRequest.Cont, sig: 0 };
     }
@@ -303,12 +308,14 @@ export class RecordSession {
       }
       return entry;
     });
-    const exeMap = mappings.find((m) => m.file && m.path === fs.realpathSync(this.opts.exe));
+    // The binary the kernel loaded: for a #! script that is the interpreter, not the script.
+    const binary = fs.readlinkSync(`/proc/${this.pid}/exe`);
+    const exeMap = mappings.find((m) => m.file && m.path === binary);
     this.writer.writeEvent({
       tid: this.pid,
       exec: {
         regs: regs.buf, stackTop: Number(stack.end), stack: this.tracee.read(regs.rsp, Number(stack.end - regs.rsp)),
-        maps: mappings, exe: this.opts.exe, exeFile: exeMap?.file,
+        maps: mappings, exe: binary, exeFile: exeMap?.file,
       },
     });
     installStubPage(this.tracee, regs.rip);

@@ -57,6 +57,5 @@ export const recordSpecial: Record<string, RecordSpecial> = {
   clone3: { atEntry: () => ({ refuse: 'the program calls clone3 (threads or processes), which is not supported yet' }) },
   fork: { atEntry: () => refuseClone(0n) },
   vfork: { atEntry: () => refuseClone(CLONE_VFORK) },
-  execve: { atEntry: () => ({ refuse: 'the program calls execve, which is not supported yet' }) },
   mmap: { atExit: saveMappedFile },
 };

@@ -19,7 +19,7 @@ import { Registers, RegName } from '../shared/registers';
 import { Stop, PtraceEvent, decodeStop, describeStop, siginfoCode } from '../shared/stop';
 import { Tracee } from '../shared/tracee';
 import { ErrnoError, UserError } from '../shared/errors';
-import { installStubPage } from '../shared/stubPage';
+import { installStubPage, scratchString, STUB_SYSCALL } from '../shared/stubPage';
 import { patchVdso } from '../shared/vdso';
 import { readMaps } from '../shared/procMaps';
 import { applyTsc, decodeTscInstruction } from '../shared/rdtsc';
@@ -27,7 +27,7 @@ import { SIG, signalName } from '../shared/signals';
 import { SpawnFlag } from '../shared/spawnFlags';
 import { TraceReader } from '../trace/traceStream';
 import { ExecEvent, SyscallEvent, TraceEvent, eventKind } from '../trace/schema';
-import { syscallByNr, replayActionFor } from '../shared/syscalls';
+import { syscallByNr, replayActionFor, SYS } from '../shared/syscalls';
 import { replaySpecial } from './specialSyscalls';
 import { DivergenceError, UnsupportedSyscallError } from './errors';
 import * as fs from 'fs';
@@ -121,6 +121,30 @@ export class ReplaySession {
     throw new UserError(`rrts: trace ${this.reader.dir} has no exec event: nothing to replay`);
   }
 
+  /**
+   * At a program's execve entry stop (skipped): exec the trace's copy of the recorded binary in
+   * its place, then apply the Exec event at `execIndex`. Returns 'end' so the caller leaves the
+   * registers alone: they are the new image's now.
+   */
+  execNewImage(execIndex: number, exec: ExecEvent, args: bigint[]): 'end' {
+    const exe = exec.exeFile ? this.reader.filePath(exec.exeFile) : exec.exe;
+    const regs = this.tracee.getRegs();
+    regs.set('rip', STUB_SYSCALL).set('rax', BigInt(SYS.execve)).set('orig_rax', -1n);
+    regs.set('rdi', scratchString(this.tracee, exe)).set('rsi', args[1]).set('rdx', args[2]);
+    this.tracee.setRegs(regs);
+    let stop = this.resumeWait(PtraceRequest.Cont);
+    if (stop.kind !== 'event' || stop.event !== PtraceEvent.Exec) {
+      throw new DivergenceError(execIndex - 1, 'EXECVE', `exec of ${exe} failed in replay: ${describeStop(stop)}`);
+    }
+    stop = this.resumeWait(PtraceRequest.Syscall);
+    if (stop.kind !== 'syscall') throw new DivergenceError(execIndex - 1, 'EXECVE', describeStop(stop));
+    this.prog.forget(this.pid);
+    this.applyExec(execIndex, exec);
+    this.atEmulatedEntry = false;
+    this.nextEvent = execIndex + 1;
+    return 'end';
+  }
+
   /** Make the fresh process identical to the recorded one at its first instruction. */
   private applyExec(index: number, exec: ExecEvent): void {
     const maps = readMaps(this.pid);
@@ -168,7 +192,7 @@ export class ReplaySession {
     const index = this.nextEvent;
     const ev = this.reader.event(index);
     if (ev.end || ev.exit) return this.finish(ev);
-    if (ev.exec) throw new UnsupportedSyscallError(`execve at event ${index} (replaying a second exec is not supported yet)`);
+    if (ev.exec) throw new DivergenceError(index, 'EXEC', 'a new program image without its execve');
 
     const resumed = this.waitingResumed;
     if (ev.signal && !ev.signal.fault && !resumed) {
@@ -196,7 +220,7 @@ export class ReplaySession {
       return this.trap(stop, o);
     }
     this.reach(index, ev, stop);
-    this.nextEvent = index + 1;
+    if (this.nextEvent <= index) this.nextEvent = index + 1;
     return { kind: 'event', index, signal: ev.signal?.signo };
   }
 

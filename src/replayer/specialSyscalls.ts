@@ -68,6 +68,18 @@ function replayMremap(ctx: SpecialContext): void {
   if (got !== ctx.result) throw new DivergenceError(ctx.index, 'MREMAP', `expected 0x${ctx.result.toString(16)}, got ${got}`);
 }
 
+/**
+ * A successful execve is followed by its Exec event: exec the trace's copy of the binary the
+ * kernel loaded (the interpreter, for a script) with the program's own argv/envp pointers; the
+ * Exec event then puts back the recorded initial stack and registers. A failed one is emulated.
+ */
+function replayExecve(ctx: SpecialContext): 'end' | void {
+  if (isErrorResult(ctx.result)) return;
+  const next = ctx.session.reader.event(ctx.index + 1);
+  if (!next.exec) throw new UnsupportedSyscallError(`execve at event ${ctx.index} has no recorded new image`);
+  return ctx.session.execNewImage(ctx.index + 1, next.exec, ctx.args);
+}
+
 export const replaySpecial: Record<string, ReplaySpecial> = {
   mmap: { atEntry: replayMmap },
   mremap: { atEntry: replayMremap },
@@ -75,7 +87,7 @@ export const replaySpecial: Record<string, ReplaySpecial> = {
   exit_group: { atEntry: () => 'end' },
   restart_syscall: {},
   denied: {},
-  execve: { atEntry: (c) => { throw new UnsupportedSyscallError(`unsupported syscall execve (59) at event ${c.index}`); } },
+  execve: { atEntry: replayExecve },
   shmat: { atEntry: (c) => { throw new UnsupportedSyscallError(`unsupported syscall shmat (30) at event ${c.index}`); } },
   shmdt: { atEntry: (c) => { throw new UnsupportedSyscallError(`unsupported syscall shmdt (67) at event ${c.index}`); } },
 };
