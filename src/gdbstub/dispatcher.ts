@@ -6,7 +6,6 @@
 import {
   decodeRegisterFile, encodeRegisterFile, readRegister, registerBytes, registerByNumber, writeRegister,
 } from './amd64Registers';
-import { describePayload } from './commands';
 import { DispatchContext, OK, Outcome, UNSUPPORTED, reply } from './context';
 import { textToHex } from './encoding';
 import { negotiate } from './features';
@@ -191,7 +190,7 @@ export async function dispatch(req: GdbRequest, ctx: DispatchContext): Promise<O
       ctx.logger.debug(`unsupported packet ${req.packet}`);
       return UNSUPPORTED;
     case 'malformed':
-      ctx.logger.warn(`malformed packet ${describePayload(req.packet)}: ${req.reason}`);
+      ctx.logger.warn(`malformed packet ${req.packet}: ${req.reason}`);
       return reply('E16');
 
     default: {

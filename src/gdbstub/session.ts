@@ -117,6 +117,11 @@ export class GdbSession implements DispatchContext {
   async runTarget(request: ResumeRequest): Promise<{ stop: StopReason; interrupted: boolean }> {
     this.stateValue = 'running';
     this.interruptDelivered = false;
+    // Ctrl-C must get through while the target runs, whatever is still queued.
+    if (this.paused) {
+      this.paused = false;
+      this.socket.resume();
+    }
     let pending: Promise<StopReason>;
     try {
       pending = Promise.resolve(this.target.resume(request));

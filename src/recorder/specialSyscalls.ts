@@ -21,18 +21,18 @@ export interface ExitContext {
 
 export interface RecordSpecial {
   /** Decide before the call runs; `refuse` ends the recording with that message. */
-  atEntry?(args: bigint[]): { refuse?: string } | undefined;
+  atEntry?(args: bigint[], tracee: Tracee): { refuse?: string } | undefined;
   atExit?(ctx: ExitContext): void;
 }
 
-const CLONE_VM = 0x100n, CLONE_THREAD = 0x10000n, CLONE_VFORK = 0x4000n;
+const CLONE_THREAD = 0x10000n;
 export const MAP_ANONYMOUS = 0x20n;
 const MAP_SHARED = 0x01n;
 
-function refuseClone(flags: bigint): { refuse: string } {
+/** New processes are recorded; new threads (CLONE_THREAD) are not, yet. */
+function refuseThreads(flags: bigint): { refuse: string } | undefined {
   if (flags & CLONE_THREAD) return { refuse: 'the program creates a thread, and threads are not supported yet' };
-  if (flags & (CLONE_VM | CLONE_VFORK)) return { refuse: 'the program creates a process with vfork/clone, which is not supported yet' };
-  return { refuse: 'the program forks, and recording child processes is not supported yet' };
+  return undefined;
 }
 
 /** Save the file behind a successful file mmap, through /proc so deleted files work too. */
@@ -53,9 +53,8 @@ function saveMappedFile(ctx: ExitContext): void {
 }
 
 export const recordSpecial: Record<string, RecordSpecial> = {
-  clone: { atEntry: (args) => refuseClone(args[0]) },
-  clone3: { atEntry: () => ({ refuse: 'the program calls clone3 (threads or processes), which is not supported yet' }) },
-  fork: { atEntry: () => refuseClone(0n) },
-  vfork: { atEntry: () => refuseClone(CLONE_VFORK) },
+  // struct clone_args starts with its u64 flags
+  clone3: { atEntry: (args, t) => refuseThreads(t.read(args[0], 8).readBigUInt64LE(0)) },
+  clone: { atEntry: (args) => refuseThreads(args[0]) },
   mmap: { atExit: saveMappedFile },
 };

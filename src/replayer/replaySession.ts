@@ -16,7 +16,7 @@
 import { rrtsSpawn } from '../shared/native/binding';
 import { ptrace, last, PtraceRequest } from '../shared/native/ops';
 import { Registers, RegName } from '../shared/registers';
-import { Stop, PtraceEvent, decodeStop, describeStop, siginfoCode } from '../shared/stop';
+import { Stop, PtraceEvent, decodeStop, describeStop, siginfoCode, siginfoPid } from '../shared/stop';
 import { Tracee } from '../shared/tracee';
 import { ErrnoError, UserError } from '../shared/errors';
 import { installStubPage, scratchString, STUB_SYSCALL } from '../shared/stubPage';
@@ -67,19 +67,69 @@ export interface ReplayOptions {
   echoStdio: boolean;
 }
 
+/** One replayed process (recorded tid -> the replay's own tid) and where it stands. */
+export class ReplayTask {
+  readonly tracee: Tracee;
+  /** a signal to deliver with the next resume (the recorded delivery) */
+  pendingSignal = 0;
+  /** stopped at an emulated (skipped) syscall entry: PTRACE_SYSCALL would first report its exit */
+  atEmulatedEntry = false;
+  /** set while the task runs after a wait timed out: the request it was resumed with */
+  waitingResumed?: PtraceRequest;
+  interruptRequested = false;
+  /** reached its exit_group (the main task stays there, stopped) or died */
+  exited = false;
+  constructor(readonly recTid: number, readonly tid: number) {
+    this.tracee = new Tracee(tid);
+  }
+}
+
 export class ReplaySession {
   readonly prog = ptrace;
-  tracee!: Tracee;
-  pid = 0;
+  /** tasks by recorded tid */
+  readonly tasks = new Map<number, ReplayTask>();
+  /** the recording's first process: the one gdb debugs */
+  main!: ReplayTask;
+  /** the task of the event being replayed */
+  private cur!: ReplayTask;
   nextEvent = 0;
   /** set once the last event has been applied */
   finished?: { code: number; signal: number } | true;
-  /** a signal to deliver with the next resume (the recorded delivery) */
-  private pendingSignal = 0;
-  /** the tracee is stopped at a SYSEMU/seccomp-less syscall entry whose exit we will see if resumed with PTRACE_SYSCALL */
-  private atEmulatedEntry = false;
-  /** where the waiting for the current event stands, if a trap interrupted it */
-  private exitStatus?: { code: number; signal: number };
+  /** called when replay creates a process (the timeline takes its breakpoints out of it) */
+  onNewTask?: (t: ReplayTask, parent: ReplayTask, sharesMemory: boolean) => void;
+
+  get pid(): number {
+    return this.main.tid;
+  }
+  get tracee(): Tracee {
+    return this.main.tracee;
+  }
+  /**
+   * A process replay just created for the recorded task `recTid`: wait for its first stop (the
+   * kernel's SIGSTOP for auto-attached children) and start tracking it.
+   */
+  adoptChild(recTid: number, tid: number, parent: ReplayTask, sharesMemory: boolean): ReplayTask {
+    for (;;) {
+      const s = decodeStop(last(this.prog.wait(tid).run()).data);
+      if (s.kind === 'signal' && s.signal === SIG.SIGSTOP) break;
+      if (s.kind === 'exited' || s.kind === 'killed') throw new DivergenceError(this.nextEvent, 'CLONE', 'the new process died at birth');
+      this.prog.resume(tid, PtraceRequest.Cont, 0);
+    }
+    const child = new ReplayTask(recTid, tid);
+    this.tasks.set(recTid, child);
+    this.onNewTask?.(child, parent, sharesMemory);
+    return child;
+  }
+
+  private isReplayTask(tid: number): boolean {
+    for (const t of this.tasks.values()) if (t.tid === tid) return true;
+    return false;
+  }
+
+  /** The task whose event is being replayed (for handlers). */
+  get current(): ReplayTask {
+    return this.cur;
+  }
 
   readonly emuFs = new EmuFs();
 
@@ -102,8 +152,8 @@ export class ReplaySession {
       allowIp: 0n, stackLimit: BigInt(h.stackLimit ?? -1) < 0n ? BigInt(Number.MAX_SAFE_INTEGER) * 0n - 1n : BigInt(h.stackLimit),
     });
     if (pid < 0) throw new ErrnoError(-pid, `rrts: cannot start ${exe}`);
-    this.pid = pid;
-    this.tracee = new Tracee(pid);
+    this.main = this.cur = new ReplayTask(h.pid, pid);
+    this.tasks.set(h.pid, this.main);
     // Run the spawn's execve: the exec event, then its exit stop (registers set earlier would be
     // overwritten by execve's return).
     let stop = this.resumeWait(PtraceRequest.Cont);
@@ -128,26 +178,26 @@ export class ReplaySession {
    */
   execNewImage(execIndex: number, exec: ExecEvent, args: bigint[]): 'end' {
     const exe = exec.exeFile ? this.reader.filePath(exec.exeFile) : exec.exe;
-    const regs = this.tracee.getRegs();
+    const regs = this.cur.tracee.getRegs();
     regs.set('rip', STUB_SYSCALL).set('rax', BigInt(SYS.execve)).set('orig_rax', -1n);
-    regs.set('rdi', scratchString(this.tracee, exe)).set('rsi', args[1]).set('rdx', args[2]);
-    this.tracee.setRegs(regs);
+    regs.set('rdi', scratchString(this.cur.tracee, exe)).set('rsi', args[1]).set('rdx', args[2]);
+    this.cur.tracee.setRegs(regs);
     let stop = this.resumeWait(PtraceRequest.Cont);
     if (stop.kind !== 'event' || stop.event !== PtraceEvent.Exec) {
       throw new DivergenceError(execIndex - 1, 'EXECVE', `exec of ${exe} failed in replay: ${describeStop(stop)}`);
     }
     stop = this.resumeWait(PtraceRequest.Syscall);
     if (stop.kind !== 'syscall') throw new DivergenceError(execIndex - 1, 'EXECVE', describeStop(stop));
-    this.prog.forget(this.pid);
+    this.prog.forget(this.cur.tid);
     this.applyExec(execIndex, exec);
-    this.atEmulatedEntry = false;
+    this.cur.atEmulatedEntry = false;
     this.nextEvent = execIndex + 1;
     return 'end';
   }
 
   /** Make the fresh process identical to the recorded one at its first instruction. */
   private applyExec(index: number, exec: ExecEvent): void {
-    const maps = readMaps(this.pid);
+    const maps = readMaps(this.cur.tid);
     for (const want of exec.maps ?? []) {
       if (!['[stack]', '[vdso]', '[vvar]'].includes(want.path) && !want.file) continue;
       const got = maps.find((m) => Number(m.start) === want.start);
@@ -161,14 +211,14 @@ export class ReplaySession {
     if (!stack || Number(stack.end) !== exec.stackTop) {
       throw new DivergenceError(index, 'exec', `the initial stack ends at ${stack ? '0x' + stack.end.toString(16) : 'nowhere'}, recorded 0x${exec.stackTop.toString(16)}`);
     }
-    this.tracee.write(regs.rsp, Buffer.from(exec.stack));
-    this.tracee.setRegs(regs);
-    installStubPage(this.tracee, regs.rip);
-    patchVdso(this.tracee, maps);
+    this.cur.tracee.write(regs.rsp, Buffer.from(exec.stack));
+    this.cur.tracee.setRegs(regs);
+    installStubPage(this.cur.tracee, regs.rip);
+    patchVdso(this.cur.tracee, maps);
   }
 
   private resumeWait(req: PtraceRequest, sig = 0): Stop {
-    const r = this.prog.resume(this.pid, req, sig).wait(this.pid).run();
+    const r = this.prog.resume(this.cur.tid, req, sig).wait(this.cur.tid).run();
     return decodeStop(r[r.length - 1].data);
   }
 
@@ -191,29 +241,44 @@ export class ReplaySession {
     if (this.nextEvent >= this.reader.eventCount) return this.finish();
     const index = this.nextEvent;
     const ev = this.reader.event(index);
-    if (ev.end || ev.exit) return this.finish(ev);
+    if (ev.end) return this.finish(ev);
+    const task = this.tasks.get(ev.tid);
+    if (!task) throw new DivergenceError(index, this.eventName(index), `no replayed process for recorded task ${ev.tid}`);
+    this.cur = task;
+    if (ev.exit) {
+      this.exitTask(task, ev.exit);
+      this.nextEvent = index + 1;
+      return { kind: 'event', index };
+    }
+    if (task.exited) throw new DivergenceError(index, this.eventName(index), `recorded task ${ev.tid} already exited in replay`);
     if (ev.exec) throw new DivergenceError(index, 'EXEC', 'a new program image without its execve');
 
-    const resumed = this.waitingResumed;
+    const resumed = this.cur.waitingResumed;
     if (ev.signal && !ev.signal.fault && !resumed) {
       // A sent signal: send it again now, then find it at its delivery stop below.
-      this.prog.kill(this.pid, ev.signal.signo);
+      this.prog.kill(this.cur.tid, ev.signal.signo);
     }
-    const firstStop = resumed ? this.waitingResumed! : this.firstStopRequest(ev, o.singleStep ?? false);
+    const firstStop = resumed ? this.cur.waitingResumed! : this.firstStopRequest(ev, o.singleStep ?? false);
     if (firstStop === 'step-over-syscall') return this.stepOverSyscall(o);
-    const sig = this.pendingSignal;
-    this.pendingSignal = 0;
+    const sig = this.cur.pendingSignal;
+    this.cur.pendingSignal = 0;
     let stop = this.resumeWaitSliced(firstStop, sig, o.waitSliceMs, !!resumed);
     if (stop.kind === 'timeout') return { kind: 'running' };
     // From an emulated entry, PTRACE_SYSCALL first reports that (skipped) call's exit: not ours.
-    while (stop.kind === 'syscall' && stop.op === 'exit' && this.atEmulatedEntry) {
-      this.atEmulatedEntry = false;
+    while (stop.kind === 'syscall' && stop.op === 'exit' && this.cur.atEmulatedEntry) {
+      this.cur.atEmulatedEntry = false;
       stop = this.resumeWait(firstStop);
     }
-    this.atEmulatedEntry = false;
+    this.cur.atEmulatedEntry = false;
+    // Replay's own children die when replay reaps them; the kernel tells their parent (exit
+    // signals come back at exec). The recording's SIGCHLDs are events of their own: drop these.
+    while (stop.kind === 'signal' && stop.signal === SIG.SIGCHLD && ev.signal?.signo !== SIG.SIGCHLD &&
+      this.isReplayTask(siginfoPid(stop.siginfo))) {
+      stop = this.resumeWait(firstStop);
+    }
 
-    if (this.interruptRequested && stop.kind === 'signal' && stop.signal === SIG.SIGSTOP) {
-      this.interruptRequested = false;
+    if (this.cur.interruptRequested && stop.kind === 'signal' && stop.signal === SIG.SIGSTOP) {
+      this.cur.interruptRequested = false;
       return { kind: 'interrupted', regs: stop.regs };
     }
     if (stop.kind === 'signal' && stop.signal === SIG.SIGTRAP && !this.expectsTrap(ev)) {
@@ -226,23 +291,21 @@ export class ReplaySession {
 
   /** Continue until the event loop should get a turn; `running` means "call me again". */
   private resumeWaitSliced(req: PtraceRequest, sig: number, sliceMs: number | undefined, alreadyRunning: boolean): Stop {
-    if (!alreadyRunning) this.prog.resume(this.pid, req, sig);
-    const r = this.prog.wait(this.pid, sliceMs ?? -1).run();
+    if (!alreadyRunning) this.prog.resume(this.cur.tid, req, sig);
+    const r = this.prog.wait(this.cur.tid, sliceMs ?? -1).run();
     const stop = decodeStop(r[r.length - 1].data);
-    this.waitingResumed = stop.kind === 'timeout' ? req : undefined;
+    this.cur.waitingResumed = stop.kind === 'timeout' ? req : undefined;
     return stop;
   }
 
-  /** Set while the tracee runs after a wait timed out: the request it was resumed with. */
-  private waitingResumed?: PtraceRequest;
 
   /** Stop a tracee that is running after a timed-out advance (gdb's Ctrl-C). */
   interrupt(): void {
-    if (this.waitingResumed === undefined) return;
-    this.interruptRequested = true;
-    this.prog.kill(this.pid, SIG.SIGSTOP).run(true);
+    if (this.cur.waitingResumed === undefined) return;
+    this.cur.interruptRequested = true;
+    this.prog.kill(this.cur.tid, SIG.SIGSTOP).run(true);
   }
-  private interruptRequested = false;
+
 
   private expectsTrap(ev: TraceEvent): boolean {
     return !!ev.signal && ev.signal.signo === SIG.SIGTRAP;
@@ -253,7 +316,7 @@ export class ReplaySession {
     const bp = regs.rip - 1n;
     if (o.isBreakpoint?.(bp) && siginfoCode(stop.siginfo) === 0x80 /* SI_KERNEL: int3 */) {
       const back = regs.clone().set('rip', bp);
-      this.tracee.setRegs(back);
+      this.cur.tracee.setRegs(back);
       return { kind: 'trap', regs: back, dr6: stop.dr6, breakpoint: bp };
     }
     return { kind: 'trap', regs, dr6: stop.dr6 };
@@ -269,8 +332,8 @@ export class ReplaySession {
   }
 
   private atSyscallInstruction(): boolean {
-    const rip = this.tracee.getRegs().rip;
-    const code = this.tracee.read(rip, 2);
+    const rip = this.cur.tracee.getRegs().rip;
+    const code = this.cur.tracee.read(rip, 2);
     return code.length === 2 && code[0] === 0x0f && code[1] === 0x05;
   }
 
@@ -278,7 +341,7 @@ export class ReplaySession {
   private stepOverSyscall(o: AdvanceOptions): ReplayStop {
     const r = this.advance({ ...o, singleStep: false });
     if (r.kind !== 'event') return r;
-    return { kind: 'trap', regs: this.tracee.getRegs(), dr6: 0x4000n /* BS: single step */ };
+    return { kind: 'trap', regs: this.cur.tracee.getRegs(), dr6: 0x4000n /* BS: single step */ };
   }
 
   private executesInPlace(s: SyscallEvent): boolean {
@@ -299,17 +362,17 @@ export class ReplaySession {
     if (ev.rdtsc) {
       if (stop.kind !== 'signal' || stop.signal !== SIG.SIGSEGV) throw this.unexpected(index, stop);
       this.compareRegs(index, new Registers(Buffer.from(ev.rdtsc.regs)), stop.regs);
-      const insn = decodeTscInstruction(this.tracee.read(stop.regs.rip, 3));
+      const insn = decodeTscInstruction(this.cur.tracee.read(stop.regs.rip, 3));
       if (!insn) throw new DivergenceError(index, 'RDTSC', `no rdtsc instruction at 0x${stop.regs.rip.toString(16)}`);
       const tsc = Buffer.from(ev.rdtsc.tsc).readBigUInt64LE();
-      this.prog.setRegs(this.pid, applyTsc(stop.regs, insn, tsc, ev.rdtsc.aux ?? 0).buf);
+      this.prog.setRegs(this.cur.tid, applyTsc(stop.regs, insn, tsc, ev.rdtsc.aux ?? 0).buf);
       return;
     }
     if (ev.signal) {
       if (stop.kind !== 'signal' || stop.signal !== ev.signal.signo) throw this.unexpected(index, stop);
       this.compareRegs(index, new Registers(Buffer.from(ev.signal.regs)), stop.regs);
-      if (!ev.signal.fault) this.prog.setSiginfo(this.pid, Buffer.from(ev.signal.siginfo));
-      this.pendingSignal = ev.signal.signo;
+      if (!ev.signal.fault) this.prog.setSiginfo(this.cur.tid, Buffer.from(ev.signal.siginfo));
+      this.cur.pendingSignal = ev.signal.signo;
       return;
     }
     throw new DivergenceError(index, this.eventName(index), 'event kind not replayable');
@@ -331,25 +394,25 @@ export class ReplaySession {
       if (exit.kind !== 'syscall') throw this.unexpected(index, exit);
       const got = exit.regs.getSigned('rax');
       if (RESULT_IS_IDENTITY.has(def.name)) {
-        if (got !== result) this.prog.setRegs(this.pid, exit.regs.clone().set('rax', result).buf);
+        if (got !== result) this.prog.setRegs(this.cur.tid, exit.regs.clone().set('rax', result).buf);
       } else if (def.name !== 'rt_sigreturn' && got !== result) {
         throw new DivergenceError(index, name, `result expected ${result}, got ${got}`);
       }
       this.applyWrites(s);
       return;
     }
-    this.atEmulatedEntry = true;
+    this.cur.atEmulatedEntry = true;
     const special = def.replay === 'special' ? replaySpecial[def.special ?? def.name] : undefined;
     if (special?.atEntry) {
       const r = special.atEntry({ session: this, event: s, index, args: this.args(s), result });
       if (r === 'end') return;
     }
-    this.prog.setRegs(this.pid, stop.regs.clone().set('rax', result).buf);
+    this.prog.setRegs(this.cur.tid, stop.regs.clone().set('rax', result).buf);
     this.applyWrites(s);
   }
 
   private applyWrites(s: SyscallEvent): void {
-    for (const w of s.writes ?? []) this.prog.write(this.pid, BigInt(w.addr), Buffer.from(w.data));
+    for (const w of s.writes ?? []) this.prog.write(this.cur.tid, BigInt(w.addr), Buffer.from(w.data));
     if (s.stdioFd && s.stdioData && this.opts.echoStdio) fs.writeSync(s.stdioFd, Buffer.from(s.stdioData));
     if (s.fileWrite) this.emuFs.write(s.fileWrite.fileId, s.fileWrite.offset, s.fileWrite.data);
   }
@@ -371,41 +434,54 @@ export class ReplaySession {
   }
 
   /** The recording is over: the last events were applied (or the trace stops here). */
-  private finish(ev?: TraceEvent): ReplayStop {
-    let exit: { code: number; signal: number } | undefined;
-    if (ev?.exit) exit = { code: ev.exit.code ?? 0, signal: ev.exit.signal ?? 0 };
-    else {
-      for (let i = this.nextEvent; i < this.reader.eventCount; i++) {
-        const e = this.reader.event(i);
-        if (e.exit) exit = { code: e.exit.code ?? 0, signal: e.exit.signal ?? 0 };
-      }
-    }
-    if (exit?.signal && this.pendingSignal === exit.signal) {
-      // The killing signal: let it kill the replayed process the same way.
-      const stop = this.resumeWait(PtraceRequest.Cont, this.pendingSignal);
-      this.pendingSignal = 0;
-      if (stop.kind !== 'killed' || stop.signal !== exit.signal) {
-        if (stop.kind === 'event' && stop.event === PtraceEvent.Exit) this.resumeWait(PtraceRequest.Cont);
-      }
-      this.exitStatus = exit;
-    }
+  private finish(_ev?: TraceEvent): ReplayStop {
     this.nextEvent = this.reader.eventCount;
-    this.finished = exit ?? true;
-    return { kind: 'end', exit };
+    this.finished = this.mainExit ?? true;
+    return { kind: 'end', exit: this.mainExit };
   }
 
-  /** End the replayed process (it never exits by itself: exit_group is not executed). */
-  kill(): void {
-    this.emuFs.dispose();
-    if (!this.pid || this.exitStatus) return;
-    this.prog.kill(this.pid, SIG.SIGKILL).run(true);
+  /** The main process's recorded outcome, once its Exit event was replayed. */
+  private mainExit?: { code: number; signal: number };
+
+  /**
+   * A task's Exit event. A recorded killing signal kills it again; another task that exited is
+   * reaped (its exit_group was not executed); the main task stays stopped at its exit_group, so
+   * the debugger can still look at it and go back.
+   */
+  private exitTask(task: ReplayTask, exit: { code?: number; signal?: number }): void {
+    const signal = exit.signal ?? 0;
+    if (task === this.main) this.mainExit = { code: exit.code ?? 0, signal };
+    if (signal && task.pendingSignal === signal) {
+      this.prog.resume(task.tid, PtraceRequest.Cont, signal);
+      task.pendingSignal = 0;
+      this.reap(task, false);
+    } else if (task !== this.main) {
+      this.reap(task, true);
+    }
+    task.exited = true;
+  }
+
+  /** Wait for a task to die (killing it first if asked), letting it through exit stops. */
+  private reap(task: ReplayTask, kill: boolean): void {
+    if (kill) this.prog.kill(task.tid, SIG.SIGKILL);
     for (let i = 0; i < 100; i++) {
-      const w = last(this.prog.wait(this.pid, 1000).run(true));
+      const w = last(this.prog.wait(task.tid, 2000).run(true));
       if (w.ret < 0) break;
       const s = decodeStop(w.data);
-      if (s.kind === 'exited' || s.kind === 'killed') break;
-      this.prog.resume(this.pid, PtraceRequest.Cont, 0).run(true);
+      if (s.kind === 'exited' || s.kind === 'killed' || s.kind === 'timeout') break;
+      this.prog.resume(task.tid, PtraceRequest.Cont, 0);
     }
-    this.exitStatus = { code: 0, signal: SIG.SIGKILL };
+    this.prog.forget(task.tid);
+  }
+
+  /** End the replayed processes (they never exit by themselves: exit_group is not executed). */
+  kill(): void {
+    this.emuFs.dispose();
+    for (const t of this.tasks.values()) {
+      if (t.exited && t !== this.main) continue;
+      this.reap(t, true);
+      t.exited = true;
+    }
+    this.prog.run(true);
   }
 }

@@ -36,7 +36,7 @@ const O_RDONLY = 0n, O_RDWR = 2n, O_CLOEXEC = 0o2000000n;
 function replayMmap(ctx: SpecialContext): void {
   if (isErrorResult(ctx.result)) return;
   const { session, event, args } = ctx;
-  const t = session.tracee;
+  const t = session.current.tracee;
   const [, len, prot, flags, , offset] = args;
   // Files mapped shared map the replay's shared copy of that file (EmuFs); everything else is
   // private, so no file is written and checkpoints do not share memory with the live process.
@@ -59,7 +59,7 @@ function replayMmap(ctx: SpecialContext): void {
 
 function replayMremap(ctx: SpecialContext): void {
   if (isErrorResult(ctx.result)) return;
-  const t = ctx.session.tracee;
+  const t = ctx.session.current.tracee;
   const [oldAddr, oldLen, newLen, flags] = ctx.args;
   const moved = ctx.result !== oldAddr;
   const got = moved
@@ -80,8 +80,64 @@ function replayExecve(ctx: SpecialContext): 'end' | void {
   return ctx.session.execNewImage(ctx.index + 1, next.exec, ctx.args);
 }
 
+const CLONE_VM = 0x100n, CLONE_VFORK = 0x4000n, CSIGNAL = 0xffn;
+const CLONE_PARENT_SETTID = 0x100000n, CLONE_CHILD_SETTID = 0x1000000n;
+
+/**
+ * A recorded fork/vfork/clone: make the process for real at the same point, so that it has the
+ * same memory. Differences from the recorded call, each for a reason: no CLONE_VFORK (replay
+ * drives one task at a time; the parent must not block in the kernel), exit signal 0 (the
+ * replayed parent must not get SIGCHLDs the recording did not have; recorded ones are injected
+ * like any signal), and the recorded tid written wherever the call stored the new tid.
+ */
+function replayClone(kind: 'fork' | 'vfork' | 'clone' | 'clone3') {
+  return (ctx: SpecialContext): void => {
+    if (isErrorResult(ctx.result)) return;
+    const { session, args } = ctx;
+    const parent = session.current;
+    const t = parent.tracee;
+    const entry = t.getRegs();
+    let flags: bigint;
+    let got: bigint;
+    let ptid = 0n, ctid = 0n;
+    if (kind === 'clone3') {
+      const ca = t.read(args[0], 64);
+      flags = ca.readBigUInt64LE(0);
+      ctid = ca.readBigUInt64LE(16);
+      ptid = ca.readBigUInt64LE(24);
+      const patched = Buffer.from(ca);
+      patched.writeBigUInt64LE(flags & ~CLONE_VFORK, 0);
+      patched.writeBigUInt64LE(0n, 32); // exit_signal
+      t.write(args[0], patched);
+      got = t.syscall(STUB_SYSCALL, SYS.clone3, args[0], args[1]);
+      t.write(args[0], ca);
+    } else {
+      flags = kind === 'fork' ? 0n : kind === 'vfork' ? CLONE_VM : args[0];
+      if (kind === 'clone') ptid = args[2], ctid = args[3];
+      got = t.syscall(STUB_SYSCALL, SYS.clone, flags & ~(CLONE_VFORK | CSIGNAL), kind === 'clone' ? args[1] : 0n,
+        ptid, ctid, kind === 'clone' ? args[4] : 0n);
+    }
+    if (got <= 0n) throw new DivergenceError(ctx.index, kind.toUpperCase(), `creating the process failed in replay (${got})`);
+    const child = session.adoptChild(Number(ctx.result), Number(got), parent, (flags & CLONE_VM) !== 0n);
+    // The child came out of the stub: put it where the recorded child started, after the syscall.
+    // The recorded child had the parent's registers but for rax, and the stack and TLS the
+    // call gave it (the kernel already applied those in replay).
+    const kernel = child.tracee.getRegs();
+    const regs = entry.clone().set('rax', 0n).set('rsp', kernel.rsp).set('fs_base', kernel.get('fs_base'));
+    child.tracee.setRegs(regs);
+    const tidBytes = Buffer.alloc(4);
+    tidBytes.writeInt32LE(Number(ctx.result));
+    if (flags & CLONE_CHILD_SETTID && ctid) child.tracee.write(ctid, tidBytes);
+    if (flags & CLONE_PARENT_SETTID && ptid) t.write(ptid, tidBytes);
+  };
+}
+
 export const replaySpecial: Record<string, ReplaySpecial> = {
   mmap: { atEntry: replayMmap },
+  fork: { atEntry: replayClone('fork') },
+  vfork: { atEntry: replayClone('vfork') },
+  clone: { atEntry: replayClone('clone') },
+  clone3: { atEntry: replayClone('clone3') },
   mremap: { atEntry: replayMremap },
   exit: { atEntry: () => 'end' },
   exit_group: { atEntry: () => 'end' },

@@ -113,7 +113,10 @@ export class TraceReader {
   private readonly types = messages();
   readonly end: TraceEnd;
 
-  constructor(readonly dir: string) {
+  readonly dir: string;
+
+  constructor(dir: string) {
+    this.dir = dir = path.resolve(dir);
     const file = path.join(dir, EVENTS_FILE);
     if (!fs.existsSync(dir)) throw new UserError(`rrts: no trace at ${dir}`);
     if (!fs.existsSync(file)) throw new UserError(`rrts: ${dir} is not an rrts trace (no ${EVENTS_FILE} file)`);
