@@ -115,6 +115,8 @@ export class GdbSession implements DispatchContext {
   // ---- DispatchContext hooks ----
 
   async runTarget(request: ResumeRequest): Promise<{ stop: StopReason; interrupted: boolean }> {
+    // Nobody would see the stop: do not move the debuggee for a gdb that already left.
+    if (this.closed) throw new Error('gdb disconnected before the resume started');
     this.stateValue = 'running';
     this.interruptDelivered = false;
     // Ctrl-C must get through while the target runs, whatever is still queued.
@@ -128,8 +130,8 @@ export class GdbSession implements DispatchContext {
     } catch (err) {
       pending = Promise.reject(err);
     }
-    // An interrupt that was queued behind this resume, or a peer that already left, stops it now.
-    if (this.interruptPending || this.closed) {
+    // An interrupt that was queued behind this resume stops it at once.
+    if (this.interruptPending) {
       this.interruptPending = false;
       this.deliverInterrupt();
     }
@@ -174,7 +176,7 @@ export class GdbSession implements DispatchContext {
         this.queue.push({ payload: event.payload });
         break;
       case 'corrupt':
-        this.logger.warn(`dropped a packet with a bad ${event.reason}`);
+        this.logger.warn(`rejected a frame (${event.reason === 'overflow' ? 'too long' : `bad ${event.reason}`})`);
         // With acks gdb retransmits on '-'. Without them it still waits for an answer, so the
         // frame gets an error reply in its turn rather than being executed on corrupt input.
         if (!this.noAck) this.write(Buffer.from('-'));
@@ -238,7 +240,12 @@ export class GdbSession implements DispatchContext {
           this.paused = false;
           this.socket.resume();
         }
-        await this.execute(item);
+        try {
+          await this.execute(item);
+        } catch (err) {
+          // execute() already turns handler failures into replies; this is a bug, not gdb's fault.
+          this.logger.error(`internal error while serving a packet: ${errorMessage(err)}`);
+        }
       }
     } finally {
       this.pumping = false;

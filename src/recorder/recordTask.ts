@@ -73,8 +73,15 @@ export class RecordTask {
         if (!this.execSeen) return { req: PtraceRequest.Cont, sig: 0 }; // rrts's own execve of the program
         return this.onSyscallEntry(stop.regs);
       case PtraceEvent.Exec:
-        // Still inside execve: registers set now would be overwritten by its return. Finish
-        // the call first; the exec is handled at its exit stop.
+        // Write the events now: a vfork parent runs again from this moment, and its events
+        // must come after the exec in the trace. But registers set now would be overwritten
+        // by execve's return: the stub page and vDSO patch wait for the exit stop.
+        if (this.inFlight) {
+          const f = this.inFlight;
+          this.inFlight = undefined;
+          this.s.writer.writeEvent({ tid: this.tid, syscall: { nr: f.def.nr, regs: f.regs.buf, result: 0, writes: [] } });
+        }
+        this.recordExec(stop.regs.clone().set('rax', 0n));
         this.execPending = true;
         return { req: PtraceRequest.Syscall, sig: 0 };
       case PtraceEvent.Exit:
@@ -117,13 +124,7 @@ export class RecordTask {
   onSyscallExit(exitRegs: Registers): { req: PtraceRequest; sig: number } {
     if (this.execPending) {
       this.execPending = false;
-      if (this.inFlight) {
-        // The program's own execve (not rrts's first one): the call, then the new image.
-        const f = this.inFlight;
-        this.inFlight = undefined;
-        this.s.writer.writeEvent({ tid: this.tid, syscall: { nr: f.def.nr, regs: f.regs.buf, result: 0, writes: [] } });
-      }
-      this.onExec(exitRegs);
+      this.prepareNewImage(exitRegs);
       return { req: PtraceRequest.Cont, sig: 0 };
     }
     const f = this.inFlight;
@@ -207,7 +208,8 @@ export class RecordTask {
     return data;
   }
 
-  private onExec(regs: Registers): void {
+  /** The new image as the kernel made it: mappings (files saved), initial stack, registers. */
+  private recordExec(regs: Registers): void {
     this.execSeen = true;
     this.prog.forget(this.tid).run();
     const maps = readMaps(this.tid);
@@ -235,8 +237,12 @@ export class RecordTask {
         maps: mappings, exe: binary, exeFile: exeMap?.file,
       },
     });
+  }
+
+  /** At execve's exit stop: rrts's stub page and the vDSO patch, exactly as replay does them. */
+  private prepareNewImage(regs: Registers): void {
     installStubPage(this.tracee, regs.rip);
-    patchVdso(this.tracee, maps);
+    patchVdso(this.tracee, readMaps(this.tid));
     this.lastEventRegs = regs;
   }
 
