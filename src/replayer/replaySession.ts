@@ -63,8 +63,48 @@ const CHECKED: RegName[] = [
 const RESULT_IS_IDENTITY = new Set(['set_tid_address']);
 
 export interface ReplayOptions {
-  /** write the recorded stdout/stderr output as it is replayed */
-  echoStdio: boolean;
+  /** write the recorded stdout/stderr output as it is replayed (true, or decided per event) */
+  echoStdio: boolean | ((event: number) => boolean);
+}
+
+/** A frozen copy of a replay (see ReplaySession.checkpoint). */
+export interface SessionCheckpoint {
+  /** the stopped copy of the main process */
+  tid: number;
+  regs: Registers;
+  nextEvent: number;
+  pendingSignal: number;
+  recTid: number;
+  mainExited: boolean;
+  mainExit?: { code: number; signal: number };
+  exitedTasks: number[];
+}
+
+/** Fork the stopped process `t` through the stub page; the child gets `regs` and stays stopped. */
+function forkFrozen(t: Tracee, regs: Registers): number {
+  const tid = Number(t.syscall(STUB_SYSCALL, SYS.clone, 0n, 0n, 0n, 0n, 0n));
+  if (tid <= 0) throw new Error(`rrts: could not fork the replayed process for a checkpoint (${tid})`);
+  for (;;) {
+    const s = decodeStop(last(ptrace.wait(tid).run()).data);
+    if (s.kind === 'signal' && s.signal === SIG.SIGSTOP) break;
+    if (s.kind === 'exited' || s.kind === 'killed') throw new Error('rrts: a checkpoint process died at birth');
+    ptrace.resume(tid, PtraceRequest.Cont, 0);
+  }
+  new Tracee(tid).setRegs(regs);
+  return tid;
+}
+
+/** Kill a checkpoint's frozen process. */
+export function dropCheckpoint(cp: SessionCheckpoint): void {
+  ptrace.kill(cp.tid, SIG.SIGKILL);
+  for (let i = 0; i < 50; i++) {
+    const w = last(ptrace.wait(cp.tid, 1000).run(true));
+    if (w.ret < 0) break;
+    const st = decodeStop(w.data);
+    if (st.kind === 'exited' || st.kind === 'killed' || st.kind === 'timeout') break;
+    ptrace.resume(cp.tid, PtraceRequest.Cont, 0);
+  }
+  ptrace.forget(cp.tid).run(true);
 }
 
 /** One replayed process (recorded tid -> the replay's own tid) and where it stands. */
@@ -131,9 +171,49 @@ export class ReplaySession {
     return this.cur;
   }
 
-  readonly emuFs = new EmuFs();
+  readonly emuFs: EmuFs;
 
-  constructor(readonly reader: TraceReader, readonly opts: ReplayOptions) {}
+  /** `emuFs` is shared by the sessions of one timeline (checkpoints see the same file copies). */
+  constructor(readonly reader: TraceReader, readonly opts: ReplayOptions, emuFs?: EmuFs) {
+    this.emuFs = emuFs ?? new EmuFs();
+  }
+
+  /**
+   * Freeze a copy of the replay here: a fork of the process (injected through the stub page),
+   * left stopped, plus this session's bookkeeping. Only while the main process is the only one
+   * alive (a copy of several processes is not supported yet) and stopped between moves.
+   */
+  checkpoint(): SessionCheckpoint | undefined {
+    const others = [...this.tasks.values()].some((t) => t !== this.main && !t.exited);
+    const m = this.main;
+    if (others || this.finished || m.waitingResumed !== undefined || (m.exited && this.mainExit?.signal)) return undefined;
+    const regs = m.tracee.getRegs();
+    const tid = forkFrozen(m.tracee, regs);
+    m.atEmulatedEntry = false;
+    return {
+      tid, regs, nextEvent: this.nextEvent, pendingSignal: m.pendingSignal, recTid: m.recTid,
+      mainExited: m.exited, mainExit: this.mainExit,
+      exitedTasks: [...this.tasks.values()].filter((t) => t.exited && t !== m).map((t) => t.recTid),
+    };
+  }
+
+  /** A live session continuing from a checkpoint (the checkpoint itself stays as it is). */
+  static fromCheckpoint(cp: SessionCheckpoint, reader: TraceReader, opts: ReplayOptions, emuFs: EmuFs): ReplaySession {
+    const s = new ReplaySession(reader, opts, emuFs);
+    const tid = forkFrozen(new Tracee(cp.tid), cp.regs);
+    s.main = s.cur = new ReplayTask(cp.recTid, tid);
+    s.main.pendingSignal = cp.pendingSignal;
+    s.main.exited = cp.mainExited;
+    s.mainExit = cp.mainExit;
+    s.tasks.set(cp.recTid, s.main);
+    for (const t of cp.exitedTasks) {
+      const gone = new ReplayTask(t, -1);
+      gone.exited = true;
+      s.tasks.set(t, gone);
+    }
+    s.nextEvent = cp.nextEvent;
+    return s;
+  }
 
   get eventCount(): number {
     return this.reader.eventCount;
@@ -413,7 +493,8 @@ export class ReplaySession {
 
   private applyWrites(s: SyscallEvent): void {
     for (const w of s.writes ?? []) this.prog.write(this.cur.tid, BigInt(w.addr), Buffer.from(w.data));
-    if (s.stdioFd && s.stdioData && this.opts.echoStdio) fs.writeSync(s.stdioFd, Buffer.from(s.stdioData));
+    const echo = typeof this.opts.echoStdio === 'function' ? this.opts.echoStdio(this.nextEvent) : this.opts.echoStdio;
+    if (s.stdioFd && s.stdioData && echo) fs.writeSync(s.stdioFd, Buffer.from(s.stdioData));
     if (s.fileWrite) this.emuFs.write(s.fileWrite.fileId, s.fileWrite.offset, s.fileWrite.data);
   }
 
@@ -475,10 +556,10 @@ export class ReplaySession {
   }
 
   /** End the replayed processes (they never exit by themselves: exit_group is not executed). */
-  kill(): void {
-    this.emuFs.dispose();
+  kill(disposeFiles = true): void {
+    if (disposeFiles) this.emuFs.dispose();
     for (const t of this.tasks.values()) {
-      if (t.exited && t !== this.main) continue;
+      if ((t.exited && t !== this.main) || t.tid < 0) continue;
       this.reap(t, true);
       t.exited = true;
     }

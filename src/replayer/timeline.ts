@@ -2,9 +2,16 @@
  * ReplayTimeline: the debugger's view of one recording, over ReplaySessions (rr's three tiers:
  * ReplaySession forward-only, the timeline, the gdb adapter on top).
  *
- * Owns what must survive moving around the recording: breakpoints and watchpoints (never set
- * on a session directly), the current position, and, for going backwards, the means of
- * re-creating the process at an earlier point (see docs/positions.md).
+ * Owns what must survive moving around the recording:
+ * - breakpoints and watchpoints: the user's (gdb's) sets, and what is armed in the live process
+ *   right now (reverse searches arm other sets for a while);
+ * - the current position as a Mark (./marks.ts), kept exact through every move;
+ * - checkpoints: frozen forks of the replay at event boundaries, so that going back costs
+ *   re-executing from the nearest one (./checkpoints.ts), and user marks (monitor checkpoint).
+ *
+ * Every movement goes through `move()`, one step of the live session with the armed set; forward
+ * commands, reverse searches (./reverse.ts) and re-reaching marks all use it, so they agree on
+ * what a "hit" is.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -15,6 +22,11 @@ import { debugRegOffset } from '../shared/native/binding';
 import { last } from '../shared/native/ops';
 import { SYS } from '../shared/syscalls';
 import { WatchKind } from '../gdbstub';
+import { EmuFs } from './emuFs';
+import { Mark, Move, WatchSpec, appendMove, boundary, cloneMark, describeMark } from './marks';
+import { log } from '../shared/log';
+import { CheckpointStore } from './checkpoints';
+import { ReverseEngine } from './reverse';
 
 export type TimelineStop =
   | { kind: 'breakpoint'; addr: bigint }
@@ -32,30 +44,95 @@ export interface TimelineResume {
   interrupted(): boolean;
 }
 
-interface Watch { kind: WatchKind; addr: bigint; len: number; slot: number }
+/** What one move of the live session came to. */
+export type MoveResult =
+  | { kind: 'bp'; addr: bigint }
+  | { kind: 'watch'; watch: WatchSpec }
+  | { kind: 'step'; landedOn?: bigint; watch?: WatchSpec }
+  | { kind: 'event'; index: number; signal?: number; watchWrite?: WatchSpec }
+  | { kind: 'end' }
+  | { kind: 'interrupted' };
+
+interface ArmedWatch extends WatchSpec { slot: number }
 
 const INT3 = 0xcc;
 const WAIT_SLICE_MS = 50;
 /** DR7 R/W bits per kind: x86 cannot watch reads alone, so rwatch uses read/write (gdb filters). */
 const RW_BITS: Record<WatchKind, number> = { write: 0b01, read: 0b11, access: 0b11 };
 const LEN_BITS: Record<number, number> = { 1: 0b00, 2: 0b01, 4: 0b11, 8: 0b10 };
-const MAPPING_CALLS = new Set<number>([SYS.mmap, SYS.munmap, SYS.mremap, SYS.mprotect, SYS.brk]);
+const MAPPING_CALLS = new Set<number>([SYS.mmap, SYS.munmap, SYS.mremap, SYS.mprotect, SYS.brk, SYS.execve]);
+
+export function watchReason(w: WatchSpec): 'watch' | 'rwatch' | 'awatch' {
+  return w.kind === 'write' ? 'watch' : w.kind === 'read' ? 'rwatch' : 'awatch';
+}
 
 export class ReplayTimeline {
   session: ReplaySession;
-  /** original byte under each inserted int3 */
-  private readonly breakpoints = new Map<bigint, number>();
-  private readonly watches: Watch[] = [];
+  readonly emuFs = new EmuFs();
+  /** gdb's breakpoints and watchpoints */
+  readonly userBreakpoints = new Set<bigint>();
+  readonly userWatches: WatchSpec[] = [];
+  /** original byte under each int3 in the live process */
+  private armedBps = new Map<bigint, number>();
+  private armedWatches: ArmedWatch[] = [];
+  /** where the live session is */
+  here: Mark;
+  /** set when an interrupt left the position known only by its registers */
+  private hereInexact = false;
+  readonly checkpoints: CheckpointStore;
+  private readonly reverseEngine: ReverseEngine;
+  /** the first position of the program: the beginning of history */
+  readonly start: Mark;
   /** What gdb wrote since the last stop, to undo before resuming (a replay cannot diverge). */
   private debuggerWrites: { regs?: Registers; mem: { addr: bigint; old: Buffer }[] } = { mem: [] };
   private fileMap?: Map<string, string>;
+  private interruptFlag = false;
+  /** user marks: `monitor checkpoint` */
+  readonly userMarks: Mark[] = [];
 
   constructor(readonly reader: TraceReader) {
-    this.session = new ReplaySession(reader, { echoStdio: true });
+    this.session = this.newSession();
     this.session.start();
+    this.start = boundary(this.session.nextEvent);
+    this.here = cloneMark(this.start);
+    this.checkpoints = new CheckpointStore(this);
+    this.checkpoints.take();
+    this.reverseEngine = new ReverseEngine(this);
   }
 
+  /** Output is echoed once: re-executing after going back does not print it again. */
+  private echoedUpTo = 0;
+  readonly echo = (event: number): boolean => {
+    if (event < this.echoedUpTo) return false;
+    this.echoedUpTo = event + 1;
+    return true;
+  };
+
+  private newSession(): ReplaySession {
+    const s = new ReplaySession(this.reader, { echoStdio: this.echo }, this.emuFs);
+    s.onNewTask = (child, _parent, sharesMemory) => {
+      // A forked child inherits our int3 bytes: take them out of its copy of memory.
+      if (sharesMemory) return;
+      for (const [addr, orig] of this.armedBps) child.tracee.write(addr, Buffer.from([orig]));
+    };
+    return s;
+  }
+
+  /** Replace the live session (restoring a checkpoint): nothing is armed in the new process. */
+  replaceSession(s: ReplaySession): void {
+    this.session.kill(false);
+    s.onNewTask = this.newSession().onNewTask;
+    this.session = s;
+    this.armedBps = new Map();
+    this.armedWatches = [];
+  }
+
+  /** The recorded id of the debugged process: what gdb sees, stable across checkpoint restores. */
   get tid(): number {
+    return this.reader.header.pid;
+  }
+  /** The live replay process (changes when a checkpoint is restored). */
+  private get liveTid(): number {
     return this.session.pid;
   }
   get exePath(): string {
@@ -75,7 +152,7 @@ export class ReplayTimeline {
     return this.session.tracee.getRegs();
   }
   fpRegisters(): Buffer {
-    const r = last(this.session.prog.getFpRegs(this.tid).run());
+    const r = last(this.session.prog.getFpRegs(this.liveTid).run());
     return Buffer.from(r.data);
   }
   setRegisters(regs: Registers): void {
@@ -86,7 +163,7 @@ export class ReplayTimeline {
   /** Memory as the program sees it: our int3 bytes are shown as what they replaced. */
   readMemory(addr: bigint, len: number): Buffer {
     const data = this.session.tracee.read(addr, len);
-    for (const [bp, orig] of this.breakpoints) {
+    for (const [bp, orig] of this.armedBps) {
       const off = bp - addr;
       if (off >= 0n && off < BigInt(data.length)) data[Number(off)] = orig;
     }
@@ -105,139 +182,226 @@ export class ReplayTimeline {
     this.debuggerWrites = { mem: [] };
   }
 
-  // ---- breakpoints and watchpoints
+  // ---- breakpoints and watchpoints: gdb's sets, and what is armed
 
   addBreakpoint(addr: bigint): void {
-    if (this.breakpoints.has(addr)) return;
-    const orig = this.session.tracee.read(addr, 1);
-    if (orig.length !== 1) throw new Error(`cannot set a breakpoint at 0x${addr.toString(16)}: not mapped`);
-    this.breakpoints.set(addr, orig[0]);
-    this.session.tracee.write(addr, Buffer.from([INT3]));
+    this.userBreakpoints.add(addr);
+    this.armUser();
   }
   removeBreakpoint(addr: bigint): void {
-    const orig = this.breakpoints.get(addr);
-    if (orig === undefined) return;
-    this.breakpoints.delete(addr);
-    this.session.tracee.write(addr, Buffer.from([orig]));
+    this.userBreakpoints.delete(addr);
+    this.armUser();
   }
-  /** After the program remapped memory, make sure every breakpoint still holds its int3. */
-  private refreshBreakpoints(): void {
-    for (const [addr, orig] of this.breakpoints) {
-      const now = this.session.tracee.read(addr, 1);
-      if (now.length === 1 && now[0] !== INT3) {
-        this.breakpoints.set(addr, now[0]);
-        this.session.tracee.write(addr, Buffer.from([INT3]));
-      } else if (now.length === 0) {
-        this.breakpoints.set(addr, orig);
-      }
-    }
-  }
-
   /** Watch [addr, addr+len) with as many aligned debug registers as it takes; false if too few. */
   addWatchpoint(kind: WatchKind, addr: bigint, len: number): boolean {
-    const pieces: { addr: bigint; len: number }[] = [];
-    for (let a = addr, left = len; left > 0; ) {
-      let size = 8;
-      while (size > 1 && (a % BigInt(size) !== 0n || size > left)) size /= 2;
-      pieces.push({ addr: a, len: size });
-      a += BigInt(size);
-      left -= size;
-    }
-    const free = [0, 1, 2, 3].filter((s) => !this.watches.some((w) => w.slot === s));
-    if (pieces.length > free.length) return false;
-    pieces.forEach((p, i) => this.watches.push({ kind, addr: p.addr, len: p.len, slot: free[i] }));
-    this.programDebugRegisters();
+    const pieces = alignedPieces(addr, len).map((p) => ({ kind, ...p }));
+    if (this.userWatches.length + pieces.length > 4) return false;
+    this.userWatches.push(...pieces);
+    this.armUser();
     return true;
   }
   removeWatchpoint(kind: WatchKind, addr: bigint, len: number): void {
     const end = addr + BigInt(len);
-    for (let i = this.watches.length - 1; i >= 0; i--) {
-      const w = this.watches[i];
-      if (w.kind === kind && w.addr >= addr && w.addr < end) this.watches.splice(i, 1);
+    for (let i = this.userWatches.length - 1; i >= 0; i--) {
+      const w = this.userWatches[i];
+      if (w.kind === kind && w.addr >= addr && w.addr < end) this.userWatches.splice(i, 1);
     }
-    this.programDebugRegisters();
+    this.armUser();
   }
+
+  armUser(): void {
+    this.arm(this.userBreakpoints, this.userWatches);
+  }
+
+  /** Make exactly these breakpoints (int3 bytes) and watchpoints (debug registers) armed. */
+  arm(bps: ReadonlySet<bigint>, watches: readonly WatchSpec[]): void {
+    const t = this.session.tracee;
+    for (const [addr, orig] of [...this.armedBps]) {
+      if (bps.has(addr)) continue;
+      t.write(addr, Buffer.from([orig]));
+      this.armedBps.delete(addr);
+    }
+    for (const addr of bps) {
+      if (this.armedBps.has(addr)) continue;
+      const orig = t.read(addr, 1);
+      if (orig.length !== 1) throw new Error(`cannot set a breakpoint at 0x${addr.toString(16)}: not mapped`);
+      this.armedBps.set(addr, orig[0]);
+      t.write(addr, Buffer.from([INT3]));
+    }
+    const same = watches.length === this.armedWatches.length &&
+      watches.every((w, i) => w.kind === this.armedWatches[i].kind && w.addr === this.armedWatches[i].addr && w.len === this.armedWatches[i].len);
+    if (!same) {
+      this.armedWatches = watches.slice(0, 4).map((w, slot) => ({ ...w, slot }));
+      this.programDebugRegisters();
+    }
+  }
+
+  isArmed(addr: bigint): boolean {
+    return this.armedBps.has(addr);
+  }
+  armedBreakpoints(): bigint[] {
+    return [...this.armedBps.keys()];
+  }
+  armedWatchSpecs(): WatchSpec[] {
+    return this.armedWatches.map(({ slot: _slot, ...w }) => w);
+  }
+
+  /** After the program remapped memory, make sure every breakpoint still holds its int3. */
+  private refreshBreakpoints(): void {
+    for (const [addr] of this.armedBps) {
+      const now = this.session.tracee.read(addr, 1);
+      if (now.length === 1 && now[0] !== INT3) {
+        this.armedBps.set(addr, now[0]);
+        this.session.tracee.write(addr, Buffer.from([INT3]));
+      }
+    }
+  }
+
   private programDebugRegisters(): void {
     const base = debugRegOffset();
     let dr7 = 0n;
     const p = this.session.prog;
-    p.pokeUser(this.tid, base + 7 * 8, 0n);
-    for (const w of this.watches) {
-      p.pokeUser(this.tid, base + w.slot * 8, w.addr);
+    const tid = this.liveTid;
+    p.pokeUser(tid, base + 7 * 8, 0n);
+    for (const w of this.armedWatches) {
+      p.pokeUser(tid, base + w.slot * 8, w.addr);
       dr7 |= 1n << BigInt(w.slot * 2);
       dr7 |= BigInt(RW_BITS[w.kind] | (LEN_BITS[w.len] << 2)) << BigInt(16 + w.slot * 4);
     }
-    if (dr7) p.pokeUser(this.tid, base + 7 * 8, dr7);
+    if (dr7) p.pokeUser(tid, base + 7 * 8, dr7);
     p.run();
   }
-  private watchHitByDr6(dr6: bigint): Watch | undefined {
-    return this.watches.find((w) => (dr6 >> BigInt(w.slot)) & 1n);
-  }
-  private clearDr6(): void {
-    this.session.prog.pokeUser(this.tid, debugRegOffset() + 6 * 8, 0n).run(true);
+  private watchHitByDr6(dr6: bigint): WatchSpec | undefined {
+    const w = this.armedWatches.find((x) => (dr6 >> BigInt(x.slot)) & 1n);
+    if (w) this.session.prog.pokeUser(this.liveTid, debugRegOffset() + 6 * 8, 0n).run(true);
+    return w && { kind: w.kind, addr: w.addr, len: w.len };
   }
   /** Emulated syscalls write memory through process_vm_writev, which no debug register sees. */
-  private watchHitByEvent(index: number): Watch | undefined {
-    if (this.watches.length === 0) return undefined;
+  private watchHitByEvent(index: number): WatchSpec | undefined {
+    if (this.armedWatches.length === 0) return undefined;
     const ev = this.reader.event(index);
+    if (ev.tid !== this.session.main.recTid) return undefined;
     for (const wr of ev.syscall?.writes ?? []) {
       const start = BigInt(wr.addr), end = start + BigInt(wr.data.length);
-      const w = this.watches.find((x) => x.kind !== 'read' && x.addr < end && x.addr + BigInt(x.len) > start);
-      if (w) return w;
+      const w = this.armedWatches.find((x) => x.kind !== 'read' && x.addr < end && x.addr + BigInt(x.len) > start);
+      if (w) return { kind: w.kind, addr: w.addr, len: w.len };
     }
     return undefined;
   }
 
   // ---- moving
 
-  /** Replay forward (no breakpoints) until event `n` is the next to replay: `rrts replay -g N`. */
-  async goToEvent(n: number): Promise<void> {
-    if (n < this.session.nextEvent) throw new Error(`event ${n} is before the start of the program`);
-    while (this.session.nextEvent < n) {
-      const s = this.session.advance();
-      if (s.kind === 'end') break;
-    }
-  }
-
   interrupt(): void {
+    this.interruptFlag = true;
     this.session.interrupt();
   }
 
+  /**
+   * One move of the live session with what is armed: a single step, or a continue to the next
+   * armed hit, event, or the end. A continue that starts on an armed breakpoint first steps over
+   * it (that execution is where we are, not a new hit).
+   */
+  async move(kind: 'continue' | 'step'): Promise<MoveResult> {
+    const r = await this.moveLive(kind);
+    this.noteMove(r);
+    return r;
+  }
+
+  private async moveLive(kind: 'continue' | 'step'): Promise<MoveResult> {
+    const rip = this.registers().rip;
+    if (kind === 'step' || this.armedBps.has(rip)) {
+      const orig = this.armedBps.get(rip);
+      if (orig !== undefined) this.session.tracee.write(rip, Buffer.from([orig]));
+      let s: ReplayStop;
+      try {
+        s = this.session.advance({ singleStep: true, isBreakpoint: () => false });
+      } finally {
+        if (orig !== undefined) this.session.tracee.write(rip, Buffer.from([INT3]));
+      }
+      const r = this.afterAdvance(s, true);
+      if (kind === 'step' || r.kind !== 'step' || r.watch) return r;
+      if (r.landedOn !== undefined) return { kind: 'bp', addr: r.landedOn };
+    }
+    for (;;) {
+      const s = this.session.advance({ isBreakpoint: (a) => this.armedBps.has(a), waitSliceMs: WAIT_SLICE_MS });
+      if (s.kind === 'running') {
+        await new Promise((resolve) => setImmediate(resolve));
+        if (this.interruptFlag) this.session.interrupt();
+        continue;
+      }
+      const r = this.afterAdvance(s, false);
+      if (r.kind === 'step' && !r.watch) continue; // a stray trap: keep going
+      return r;
+    }
+  }
+
+  private afterAdvance(s: ReplayStop, stepping: boolean): MoveResult {
+    switch (s.kind) {
+      case 'running': return { kind: 'interrupted' };
+      case 'interrupted': return { kind: 'interrupted' };
+      case 'end': return { kind: 'end' };
+      case 'trap': {
+        if (s.breakpoint !== undefined) return { kind: 'bp', addr: s.breakpoint };
+        const w = this.watchHitByDr6(s.dr6);
+        if (!stepping) return w ? { kind: 'watch', watch: w } : { kind: 'step' };
+        const rip = s.regs.rip;
+        return { kind: 'step', watch: w, landedOn: this.armedBps.has(rip) ? rip : undefined };
+      }
+      case 'event': {
+        const ev = this.reader.event(s.index);
+        if (ev.syscall && MAPPING_CALLS.has(ev.syscall.nr)) this.refreshBreakpoints();
+        if (ev.exec && ev.tid === this.session.main.recTid) {
+          this.refreshBreakpoints();
+          this.programDebugRegisters();
+        }
+        this.checkpoints.maybeTake();
+        return { kind: 'event', index: s.index, signal: s.signal, watchWrite: this.watchHitByEvent(s.index) };
+      }
+    }
+  }
+
+  /** Record a move into the current position. */
+  private noteMove(r: MoveResult): void {
+    switch (r.kind) {
+      case 'bp': appendMove(this.here.path, { kind: 'bp', addr: r.addr, count: 1 }); break;
+      case 'watch': appendMove(this.here.path, { kind: 'watch', watches: this.armedWatches.map(({ slot: _s, ...w }) => w), count: 1 }); break;
+      case 'step': appendMove(this.here.path, { kind: 'step', count: 1 }); break;
+      case 'event':
+      case 'end': this.here = boundary(this.session.nextEvent); break;
+      case 'interrupted': this.hereInexact = true; break;
+    }
+  }
+
   async resume(r: TimelineResume): Promise<TimelineStop> {
-    if (r.direction === 'backward') return this.reverse.resume(r);
+    this.interruptFlag = false;
+    this.armUser();
+    if (r.direction === 'backward') {
+      await this.makeHereExact();
+      const stop = await (r.step ? this.reverseEngine.step() : this.reverseEngine.continue(() => r.interrupted()));
+      this.armUser();
+      return stop;
+    }
     return this.forward(r);
   }
 
-  /** Forward execution from the current position. */
-  async forward(r: TimelineResume): Promise<TimelineStop> {
-    const isBreakpoint = (a: bigint) => this.breakpoints.has(a);
+  /** Forward execution from the current position, as gdb asked. */
+  private async forward(r: TimelineResume): Promise<TimelineStop> {
     for (;;) {
-      const s: ReplayStop = this.session.advance({ singleStep: r.step, isBreakpoint, waitSliceMs: WAIT_SLICE_MS });
-      switch (s.kind) {
-        case 'running':
-          await new Promise((resolve) => setImmediate(resolve));
-          if (r.interrupted()) this.session.interrupt();
-          continue;
-        case 'interrupted':
-          return { kind: 'interrupted' };
-        case 'end':
-          return { kind: 'end' };
-        case 'trap': {
-          if (s.breakpoint !== undefined) return { kind: 'breakpoint', addr: s.breakpoint };
-          const w = this.watchHitByDr6(s.dr6);
-          if (w) {
-            this.clearDr6();
-            return { kind: 'watchpoint', watch: w.kind === 'write' ? 'watch' : w.kind === 'read' ? 'rwatch' : 'awatch', addr: w.addr };
-          }
-          if (r.step && r.range && this.inRange(s.regs.rip, r.range) && !r.interrupted()) continue;
+      const m = await this.move(r.step ? 'step' : 'continue');
+      switch (m.kind) {
+        case 'interrupted': return { kind: 'interrupted' };
+        case 'end': return { kind: 'end' };
+        case 'bp': return { kind: 'breakpoint', addr: m.addr };
+        case 'watch': return { kind: 'watchpoint', watch: watchReason(m.watch), addr: m.watch.addr };
+        case 'step':
+          if (m.watch) return { kind: 'watchpoint', watch: watchReason(m.watch), addr: m.watch.addr };
+          if (r.range && this.inRange(this.registers().rip, r.range) && !r.interrupted()) continue;
           return { kind: 'step' };
-        }
         case 'event': {
-          const ev = this.reader.event(s.index);
-          if (ev.syscall && MAPPING_CALLS.has(ev.syscall.nr)) this.refreshBreakpoints();
-          if (s.signal !== undefined) return { kind: 'signal', signal: s.signal };
-          const w = this.watchHitByEvent(s.index);
-          if (w) return { kind: 'watchpoint', watch: w.kind === 'write' ? 'watch' : 'awatch', addr: w.addr };
+          if (m.signal !== undefined && this.reader.event(m.index).tid === this.session.main.recTid) {
+            return { kind: 'signal', signal: m.signal };
+          }
+          if (m.watchWrite) return { kind: 'watchpoint', watch: watchReason(m.watchWrite), addr: m.watchWrite.addr };
           if (r.step) {
             if (r.range && this.inRange(this.registers().rip, r.range) && !r.interrupted()) continue;
             return { kind: 'step' };
@@ -253,11 +417,66 @@ export class ReplayTimeline {
     return rip >= range.start && rip < range.end;
   }
 
-  /** Backward execution, in its own module. */
-  get reverse(): { resume(r: TimelineResume): Promise<TimelineStop> } {
-    return {
-      resume: async () => ({ kind: 'historyStart' }),
-    };
+  /**
+   * Go to a mark: from the best checkpoint (or the live session, if it is on the way), replay
+   * to the mark's event, then follow its path with exactly each move's breakpoint armed.
+   */
+  async goTo(m: Mark): Promise<void> {
+    if (log.debugEnabled) log.debug(`goto ${describeMark(m)} from ${describeMark(this.here)}`);
+    const live = this.session.nextEvent;
+    const liveUsable = !this.session.finished && this.here.path.length === 0 && !this.hereInexact && live <= m.event;
+    const cp = this.checkpoints.bestFor(m.event);
+    if (!liveUsable || (cp && cp.event > live)) {
+      if (!cp) throw new Error(`rrts: no checkpoint before event ${m.event}`);
+      if (log.debugEnabled) log.debug(`  restore checkpoint at event ${cp.event}`);
+      this.replaceSession(this.checkpoints.restore(cp));
+    }
+    this.arm(new Set(), []);
+    while (this.session.nextEvent < m.event) {
+      const s = this.session.advance();
+      if (s.kind === 'end') break;
+      this.checkpoints.maybeTake();
+    }
+    this.here = boundary(this.session.nextEvent);
+    this.hereInexact = false;
+    for (const move of m.path) await this.follow(move);
+  }
+
+  /** Perform one path move with only its own breakpoint or watchpoints armed. */
+  private async follow(move: Move): Promise<void> {
+    if (move.kind === 'bp') this.arm(new Set([move.addr]), []);
+    else if (move.kind === 'watch') this.arm(new Set(), move.watches);
+    else this.arm(new Set(), []);
+    for (let i = 0; i < move.count; i++) {
+      const r = await this.move(move.kind === 'step' ? 'step' : 'continue');
+      const ok = move.kind === 'step' ? r.kind === 'step' || r.kind === 'event'
+        : move.kind === 'bp' ? r.kind === 'bp' && r.addr === move.addr : r.kind === 'watch' || (r.kind === 'step' && !!r.watch);
+      if (!ok) throw new Error(`rrts: could not re-reach a position (${move.kind} move ended with ${r.kind})`);
+    }
+  }
+
+  /**
+   * After an interrupt the position is known by its registers only: find which execution of that
+   * instruction it is (replaying the interval with a breakpoint there), so it becomes a mark.
+   */
+  private async makeHereExact(): Promise<void> {
+    if (!this.hereInexact) return;
+    const want = this.registers();
+    const event = this.session.nextEvent;
+    await this.goTo(boundary(event));
+    this.arm(new Set([want.rip]), []);
+    for (;;) {
+      const r = await this.move('continue');
+      if (r.kind !== 'bp') break;
+      if (this.registers().equals(want)) break;
+    }
+    this.hereInexact = false;
+  }
+
+  /** Replay forward (no breakpoints) until event `n` is the next to replay: `rrts replay -g N`. */
+  async goToEvent(n: number): Promise<void> {
+    if (n < this.start.event) throw new Error(`event ${n} is before the start of the program (event ${this.start.event})`);
+    await this.goTo(boundary(Math.min(n, this.reader.eventCount)));
   }
 
   // ---- what gdb reads besides memory and registers
@@ -298,6 +517,21 @@ export class ReplayTimeline {
   }
 
   close(): void {
-    this.session.kill();
+    this.session.kill(false);
+    this.checkpoints.dropAll();
+    this.emuFs.dispose();
   }
+}
+
+/** Split [addr, addr+len) into naturally aligned 1/2/4/8-byte pieces (debug register sizes). */
+function alignedPieces(addr: bigint, len: number): { addr: bigint; len: number }[] {
+  const pieces: { addr: bigint; len: number }[] = [];
+  for (let a = addr, left = len; left > 0; ) {
+    let size = 8;
+    while (size > 1 && (a % BigInt(size) !== 0n || size > left)) size /= 2;
+    pieces.push({ addr: a, len: size });
+    a += BigInt(size);
+    left -= size;
+  }
+  return pieces;
 }

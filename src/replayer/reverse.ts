@@ -1,0 +1,199 @@
+/**
+ * Going backwards (docs/positions.md), built only from forward replay and exact marks:
+ *
+ * reverse-continue  From the checkpoint before the current position, replay forward to the
+ *                   current mark with gdb's breakpoints and watchpoints armed, noting each hit as
+ *                   a mark. The last hit is where execution stopped last: go there. No hit: do
+ *                   the same over the span of the previous checkpoint, and so on back to the start
+ *                   of the recording ("No more reverse-execution history"). A watchpoint stops
+ *                   before the instruction that wrote, as gdb expects going backwards.
+ * reverse-stepi     The instruction before a mark: if the mark ends in single steps, one less;
+ *                   otherwise re-reach the previous anchor and single-step up to the mark.
+ */
+import type { ReplayTimeline, TimelineStop } from './timeline';
+import { watchReason } from './timeline';
+import { Mark, Move, WatchSpec, appendMove, boundary, cloneMark, withoutLastStep } from './marks';
+import { Checkpoint } from './checkpoints';
+import { Registers } from '../shared/registers';
+import { log } from '../shared/log';
+import { describeMark } from './marks';
+
+type Hit = { mark: Mark; kind: 'bp'; addr: bigint } | { mark: Mark; kind: 'watch'; watch: WatchSpec };
+
+export class ReverseEngine {
+  constructor(private readonly t: ReplayTimeline) {}
+
+  async continue(interrupted: () => boolean): Promise<TimelineStop> {
+    const t = this.t;
+    let end = cloneMark(t.here);
+    let cp = t.checkpoints.bestFor(end.event);
+    if (cp && cp.event === end.event && end.path.length === 0) cp = t.checkpoints.before(cp);
+    while (cp) {
+      const hits = await this.scan(cp, end);
+      const hit = hits[hits.length - 1];
+      if (log.debugEnabled) log.debug(`scan from ${cp.event} to ${describeMark(end)}: ${hits.map((h) => describeMark(h.mark)).join(' | ')}`);
+      if (hit) {
+        if (hit.kind === 'bp') {
+          await t.goTo(hit.mark);
+          return { kind: 'breakpoint', addr: hit.addr };
+        }
+        const before = await this.previous(hit.mark);
+        await t.goTo(before ?? t.start);
+        return { kind: 'watchpoint', watch: watchReason(hit.watch), addr: hit.watch.addr };
+      }
+      if (interrupted()) {
+        await t.goTo(boundary(cp.event));
+        return { kind: 'interrupted' };
+      }
+      end = boundary(cp.event);
+      cp = t.checkpoints.before(cp);
+    }
+    await t.goTo(t.start);
+    return { kind: 'historyStart' };
+  }
+
+  async step(): Promise<TimelineStop> {
+    const target = await this.previous(cloneMark(this.t.here));
+    if (!target) {
+      await this.t.goTo(this.t.start);
+      return { kind: 'historyStart' };
+    }
+    await this.t.goTo(target);
+    return { kind: 'step' };
+  }
+
+  /**
+   * Replay from checkpoint `cp` to mark `end` with the user's breakpoints and watchpoints
+   * armed; every hit strictly before `end`, as marks.
+   */
+  private async scan(cp: Checkpoint, end: Mark): Promise<Hit[]> {
+    const t = this.t;
+    await t.goTo(boundary(cp.event));
+    const userBps = t.userBreakpoints;
+    const userWatches = t.userWatches;
+    const hits: Hit[] = [];
+    let log: Move[] = [];
+    const markWith = (move: Move): Mark => {
+      const path = log.map((m) => ({ ...m }));
+      appendMove(path, move);
+      return { event: t.session.nextEvent, path };
+    };
+    const armedWatchMove = (): Move => ({ kind: 'watch', watches: t.armedWatchSpecs(), count: 1 });
+
+    t.arm(userBps, userWatches);
+    while (t.session.nextEvent < end.event) {
+      const r = await t.move('continue');
+      if (r.kind === 'bp') {
+        const mv: Move = { kind: 'bp', addr: r.addr, count: 1 };
+        hits.push({ mark: markWith(mv), kind: 'bp', addr: r.addr });
+        appendMove(log, mv);
+      } else if (r.kind === 'watch' || (r.kind === 'step' && r.watch)) {
+        const w = r.kind === 'watch' ? r.watch : r.watch!;
+        const mv = armedWatchMove();
+        hits.push({ mark: markWith(mv), kind: 'watch', watch: w });
+        appendMove(log, mv);
+      } else if (r.kind === 'event') {
+        log = [];
+        if (r.watchWrite) hits.push({ mark: boundary(t.session.nextEvent), kind: 'watch', watch: r.watchWrite });
+      } else if (r.kind === 'end' || r.kind === 'interrupted') {
+        return hits;
+      }
+    }
+    // The last interval: follow end's own path, with the user's set armed as well.
+    for (let i = 0; i < end.path.length; i++) {
+      const move = end.path[i];
+      const final = i === end.path.length - 1;
+      const bps = new Set(userBps);
+      if (move.kind === 'bp') bps.add(move.addr);
+      t.arm(bps, move.kind === 'watch' ? mergeWatches(userWatches, move.watches) : userWatches);
+      let done = 0;
+      while (done < move.count) {
+        const r = await t.move(move.kind === 'step' ? 'step' : 'continue');
+        let mv: Move;
+        let own = false;
+        if (move.kind === 'step') {
+          mv = { kind: 'step', count: 1 };
+          own = true;
+        } else if (r.kind === 'bp') {
+          mv = { kind: 'bp', addr: r.addr, count: 1 };
+          own = move.kind === 'bp' && r.addr === move.addr;
+        } else if (r.kind === 'watch' || (r.kind === 'step' && r.watch)) {
+          mv = armedWatchMove();
+          own = move.kind === 'watch';
+        } else {
+          throw new Error(`rrts: reverse search lost its way (${r.kind} while re-reaching the current position)`);
+        }
+        if (own) done++;
+        const atEnd = final && done === move.count;
+        if (!atEnd) {
+          if (r.kind === 'bp' && userBps.has(r.addr)) hits.push({ mark: markWith(mv), kind: 'bp', addr: r.addr });
+          else if (r.kind === 'step' && r.landedOn !== undefined && userBps.has(r.landedOn)) {
+            hits.push({ mark: markWith(mv), kind: 'bp', addr: r.landedOn });
+          }
+          const w = r.kind === 'watch' ? r.watch : r.kind === 'step' ? r.watch : undefined;
+          if (w && userWatches.some((u) => u.addr === w.addr && u.kind === w.kind)) hits.push({ mark: markWith(mv), kind: 'watch', watch: w });
+        }
+        appendMove(log, mv);
+      }
+    }
+    return hits;
+  }
+
+  /** The position one instruction before `m`, or undefined at the start of the recording. */
+  async previous(m: Mark): Promise<Mark | undefined> {
+    const t = this.t;
+    const fewer = withoutLastStep(m);
+    if (fewer) return fewer;
+    if (m.path.length === 0) return this.beforeEvent(m.event);
+    const lastMove = m.path[m.path.length - 1];
+    const anchor = cloneMark(m);
+    anchor.path.pop();
+    if (lastMove.count > 1) anchor.path.push({ ...lastMove, count: lastMove.count - 1 } as Move);
+    await t.goTo(anchor);
+    if (lastMove.kind === 'bp') t.arm(new Set([lastMove.addr]), []);
+    else if (lastMove.kind === 'watch') t.arm(new Set(), lastMove.watches);
+    let steps = 0;
+    for (;;) {
+      const r = await t.move('step');
+      steps++;
+      if (r.kind === 'step' && lastMove.kind === 'bp' && r.landedOn === lastMove.addr) break;
+      if (r.kind === 'step' && lastMove.kind === 'watch' && r.watch) break;
+      if (r.kind !== 'step') throw new Error(`rrts: reverse step lost its way (${r.kind})`);
+    }
+    const target = cloneMark(anchor);
+    if (steps > 1) appendMove(target.path, { kind: 'step', count: steps - 1 });
+    return target;
+  }
+
+  /**
+   * The position just before event `e - 1` happened: the last execution, in its interval, of
+   * the instruction that made it (the syscall or rdtsc instruction, the signalled instruction).
+   */
+  private async beforeEvent(e: number): Promise<Mark | undefined> {
+    const t = this.t;
+    const idx = e - 1;
+    if (e <= t.start.event || idx < 0) return undefined;
+    const ev = t.reader.event(idx);
+    let insn: bigint;
+    if (ev.syscall) insn = new Registers(Buffer.from(ev.syscall.regs)).rip - 2n;
+    else if (ev.rdtsc) insn = new Registers(Buffer.from(ev.rdtsc.regs)).rip;
+    else if (ev.signal) insn = new Registers(Buffer.from(ev.signal.regs)).rip;
+    else return boundary(idx);
+    if (ev.tid !== t.session.main.recTid) return boundary(idx);
+    await t.goTo(boundary(idx));
+    t.arm(new Set([insn]), []);
+    let n = 0;
+    for (;;) {
+      const r = await t.move('continue');
+      if (r.kind === 'bp') n++;
+      else break;
+    }
+    return n ? { event: idx, path: [{ kind: 'bp', addr: insn, count: n }] } : boundary(idx);
+  }
+}
+
+function mergeWatches(a: readonly WatchSpec[], b: readonly WatchSpec[]): WatchSpec[] {
+  const out = [...a];
+  for (const w of b) if (!out.some((x) => x.kind === w.kind && x.addr === w.addr && x.len === w.len)) out.push(w);
+  return out;
+}
