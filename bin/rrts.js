@@ -2,4 +2,5 @@
 'use strict';
 require('../dist/src/cli/main')
   .main(process.argv.slice(2))
-  .then((code) => process.exit(code));
+  // Exit once stdout is flushed: `rrts dump | tail` must get everything.
+  .then((code) => process.stdout.write('', () => process.exit(code)));

@@ -23,6 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <x86intrin.h>
+#include <linux/perf_event.h>
+#include <sys/ioctl.h>
 
 #include "rrts_native.h"
 
@@ -208,6 +210,41 @@ static int64_t remote_syscall(int tid, uint64_t stub_ip, int64_t nr, const int64
   return 0;
 }
 
+/* The uprobe PMU's type number, from sysfs (it is assigned at boot). */
+static int uprobe_type(void) {
+  static int type = -1;
+  if (type >= 0) return type;
+  FILE *f = fopen("/sys/bus/event_source/devices/uprobe/type", "r");
+  if (!f) return -ENOENT;
+  if (fscanf(f, "%d", &type) != 1) type = -1;
+  fclose(f);
+  return type >= 0 ? type : -ENOENT;
+}
+
+static int uprobe_open(int tid, const char *path, uint64_t offset, uint64_t period, int sig) {
+  int type = uprobe_type();
+  if (type < 0) return type;
+  struct perf_event_attr a;
+  memset(&a, 0, sizeof a);
+  a.size = sizeof a;
+  a.type = (uint32_t)type;
+  a.config1 = (uint64_t)(uintptr_t)path;
+  a.config2 = offset;
+  if (period) a.sample_period = period, a.wakeup_events = 1;
+  int fd = (int)syscall(SYS_perf_event_open, &a, tid, -1, -1, PERF_FLAG_FD_CLOEXEC);
+  if (fd < 0) return -errno;
+  if (period) {
+    struct f_owner_ex o = {F_OWNER_TID, tid};
+    if (fcntl(fd, F_SETOWN_EX, &o) < 0 || fcntl(fd, F_SETSIG, sig) < 0 ||
+        fcntl(fd, F_SETFL, O_ASYNC | O_NONBLOCK) < 0) {
+      int e = errno;
+      close(fd);
+      return -e;
+    }
+  }
+  return fd;
+}
+
 int64_t rrts_debugreg_offset(void) { return offsetof(struct user, u_debugreg); }
 int32_t rrts_abi_version(void) { return RRTS_NATIVE_ABI; }
 
@@ -333,6 +370,30 @@ int64_t rrts_run(const uint8_t *cmd, int64_t cmd_len, uint8_t *out, int64_t out_
         if (r == 0) o->len = 128;
         break;
       case OP_SETSIGINFO: r = ptrace(PTRACE_SETSIGINFO, tid, 0, p); break;
+      case OP_UPROBE_OPEN: {
+        uint64_t off, period;
+        int32_t sig;
+        memcpy(&off, p, 8), memcpy(&period, p + 8, 8), memcpy(&sig, p + 16, 4);
+        int fd = uprobe_open(tid, (const char *)(p + 24), off, period, sig);
+        if (fd < 0) r = -1, errno = -fd;
+        else o->ret = fd;
+        break;
+      }
+      case OP_COUNTER_READ: {
+        int32_t fd;
+        memcpy(&fd, p, 4);
+        uint64_t v = 0;
+        if (read(fd, &v, 8) != 8) r = -1;
+        memcpy(data, &v, 8), o->len = 8;
+        break;
+      }
+      case OP_COUNTER_CLOSE: {
+        int32_t fd;
+        memcpy(&fd, p, 4);
+        ioctl(fd, PERF_EVENT_IOC_DISABLE, 0);
+        r = close(fd);
+        break;
+      }
       case OP_DETACH: {
         int32_t sig;
         memcpy(&sig, p, 4);

@@ -53,6 +53,11 @@ enum rrts_op {
   OP_GETSIGINFO = 17, /* out: siginfo (128) */
   OP_DETACH = 18,   /* payload: i32 signal */
   OP_SETSIGINFO = 19, /* payload: siginfo (128) */
+  OP_UPROBE_OPEN = 20, /* payload: u64 file_offset, u64 sample_period, i32 signal, i32 pad, path\0;
+                          ret: perf fd counting executions of that file offset by tid (in-kernel,
+                          no stop); with a period, `signal` is queued to tid at the period-th hit */
+  OP_COUNTER_READ = 21, /* payload: i32 fd; out: u64 count */
+  OP_COUNTER_CLOSE = 22, /* payload: i32 fd */
 };
 
 /* What OP_WAIT reports. kind is derived in TS from status; the extras are filled when cheap. */

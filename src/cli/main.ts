@@ -38,7 +38,7 @@ export async function main(argv: string[]): Promise<number> {
       .command(dumpCommand)
       .command(lsCommand)
       .command(psCommand)
-      .demandCommand(1, 'rrts: name a command (record, replay, dump, ls, ps); see rrts --help')
+      .demandCommand(1, 'name a command (record, replay, dump, ls, ps); see rrts --help')
       .strict()
       .version(VERSION)
       .help()

@@ -27,8 +27,11 @@ export function autopilot(reader: TraceReader): number {
       const r = session.advance();
       if (r.kind === 'end') {
         if (reader.end.problem) log.warn(`replay reached the end of trace ${reader.dir} after event ${reader.eventCount - 1}: ${reader.end.problem}`);
-        if (!r.exit) return 0;
-        return r.exit.signal ? 128 + r.exit.signal : r.exit.code;
+        if (r.exit) return r.exit.signal ? 128 + r.exit.signal : r.exit.code;
+        // The recording stopped before the program ended (refused, killed recorder): say so.
+        const endEvent = reader.eventCount ? reader.event(reader.eventCount - 1).end : undefined;
+        log.warn(`the recording stops before the program ended${endEvent?.reason ? `: ${endEvent.reason}` : ''}`);
+        return 1;
       }
     }
   } finally {

@@ -43,6 +43,7 @@ export interface RecordOptions {
 export type RecordOutcome = { code: number } | { signal: number; core: boolean };
 
 const WAIT_SLICE_MS = 250;
+const YIELD_MS = 50;
 
 export class RecordSession {
   readonly prog = ptrace;
@@ -56,6 +57,7 @@ export class RecordSession {
   /** children that stopped before their parent's fork event was written: held until it is */
   private readonly early = new Set<number>();
   private outcome?: RecordOutcome;
+  private lastYield = Date.now();
 
   constructor(private readonly opts: RecordOptions, readonly writer: TraceWriter) {}
 
@@ -96,6 +98,13 @@ export class RecordSession {
 
   /** Wait for any task, in slices so that Node's event loop (signals to rrts) gets turns. */
   private async waitAny(): Promise<Stop> {
+    // A program that keeps making syscalls never lets a wait time out: give Node's event loop
+    // (SIGTERM/SIGHUP handlers) a turn every YIELD_MS all the same.
+    if (Date.now() - this.lastYield >= YIELD_MS) {
+      await new Promise((resolve) => setImmediate(resolve));
+      this.lastYield = Date.now();
+      if (this.stopping) for (const t of this.tasks.keys()) this.prog.kill(t, SIG.SIGKILL);
+    }
     let stop = decodeStop(last(this.prog.wait(-1, WAIT_SLICE_MS).run()).data);
     while (stop.kind === 'timeout') {
       await new Promise((resolve) => setImmediate(resolve));

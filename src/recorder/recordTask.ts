@@ -100,12 +100,12 @@ export class RecordTask {
     const def = syscallByNr(nr);
     const args = [0, 1, 2, 3, 4, 5].map((i) => regs.arg(i));
     if (this.s.stopping) this.s.refuse(this.s.stopping);
-    const special = def.replay === 'special' ? recordSpecial[def.special ?? def.name] : undefined;
+    const special = recordSpecial[def.special ?? def.name];
     const verdict = special?.atEntry?.(args, this.tracee);
     if (def.record === 'refuse' || verdict?.refuse) this.s.refuse(verdict?.refuse ?? def.refuseWhy ?? `${def.name} is not supported`);
     const inFlight: InFlight = { def, regs, args };
-    if (def.record === 'deny') {
-      inFlight.denied = def.denyErrno ?? 38;
+    if (def.record === 'deny' || verdict?.deny) {
+      inFlight.denied = verdict?.deny ?? def.denyErrno ?? 38;
       const skip = regs.clone().set('orig_rax', -1n);
       this.prog.setRegs(this.tid, skip.buf);
     } else {

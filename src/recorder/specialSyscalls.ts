@@ -4,6 +4,7 @@
  */
 import * as fs from 'fs';
 import { Tracee } from '../shared/tracee';
+import { ptrace } from '../shared/native/ops';
 import { TraceWriter } from '../trace/traceStream';
 import { SyscallEvent } from '../trace/schema';
 import { isErrorResult } from '../shared/syscalls';
@@ -21,7 +22,7 @@ export interface ExitContext {
 
 export interface RecordSpecial {
   /** Decide before the call runs; `refuse` ends the recording with that message. */
-  atEntry?(args: bigint[], tracee: Tracee): { refuse?: string } | undefined;
+  atEntry?(args: bigint[], tracee: Tracee): { refuse?: string; deny?: number } | undefined;
   atExit?(ctx: ExitContext): void;
 }
 
@@ -52,7 +53,29 @@ function saveMappedFile(ctx: ExitContext): void {
   }
 }
 
+/**
+ * Calls that copy data inside the kernel (copy_file_range, sendfile, splice, tee) never show
+ * the bytes to the recorder. Into rrts's own stdout/stderr, replay must print those bytes, so
+ * the recorder denies the call there with the errno that makes programs (cat, cp) fall back to
+ * read/write, which it does capture. Elsewhere they are recorded as usual.
+ */
+function denyIntoStdio(outFdArg: number, errno: number): RecordSpecial {
+  return {
+    atEntry: (args, t) => {
+      const fd = Number(BigInt.asIntN(64, args[outFdArg]));
+      if (fd < 0) return undefined;
+      const [k1, k2] = ptrace.kcmpFile(t.tid, fd, 1).kcmpFile(t.tid, fd, 2).run(true).slice(-2);
+      return k1?.ret === 0 || k2?.ret === 0 ? { deny: errno } : undefined;
+    },
+  };
+}
+const ENOSYS = 38, EINVAL = 22;
+
 export const recordSpecial: Record<string, RecordSpecial> = {
+  copy_file_range: denyIntoStdio(2, ENOSYS),
+  sendfile: denyIntoStdio(0, EINVAL),
+  splice: denyIntoStdio(2, EINVAL),
+  tee: denyIntoStdio(1, EINVAL),
   // struct clone_args starts with its u64 flags
   clone3: { atEntry: (args, t) => refuseThreads(t.read(args[0], 8).readBigUInt64LE(0)) },
   clone: { atEntry: (args) => refuseThreads(args[0]) },

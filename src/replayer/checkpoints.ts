@@ -25,6 +25,8 @@ export class CheckpointStore {
   private list: Checkpoint[] = [];
   private lastTakenMs = Date.now();
   taken = 0;
+  /** No checkpoints while hit counters are installed (a fork would copy their breakpoints). */
+  suspended = false;
 
   constructor(private readonly t: ReplayTimeline) {}
 
@@ -58,6 +60,7 @@ export class CheckpointStore {
 
   /** Called at event boundaries during forward replay. */
   maybeTake(): void {
+    if (this.suspended) return;
     const event = this.t.session.nextEvent;
     const prev = this.bestFor(event);
     const gap = prev ? event - prev.event : Infinity;

@@ -30,7 +30,7 @@ export async function serveGdb(reader: TraceReader, o: ServeOptions): Promise<nu
   const port = await listen(server, o.host, o.port ?? 0);
   const exe = reader.header.exePath;
   const cmd = `gdb -ex 'target extended-remote ${o.host}:${port}' ${exe}`;
-  process.stdout.write(`rrts: replaying ${reader.dir}; connect with:\n  ${cmd}\n`);
+  process.stderr.write(`rrts: replaying ${reader.dir}; connect with:\n  ${cmd}\n`);
 
   return new Promise<number>((resolve) => {
     const finish = (code: number) => {

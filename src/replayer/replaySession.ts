@@ -43,7 +43,9 @@ export type ReplayStop =
   /** the wait timed out (the tracee is running): call advance again to go on */
   | { kind: 'running' }
   /** interrupt() stopped the running tracee between events */
-  | { kind: 'interrupted'; regs: Registers };
+  | { kind: 'interrupted'; regs: Registers }
+  /** a hit counter's signal stopped the tracee (AdvanceOptions.counterSignal) */
+  | { kind: 'counter'; regs: Registers };
 
 export interface AdvanceOptions {
   singleStep?: boolean;
@@ -51,6 +53,8 @@ export interface AdvanceOptions {
   isBreakpoint?(addr: bigint): boolean;
   /** Give the event loop a turn after this long without a stop (ms); default: block. */
   waitSliceMs?: number;
+  /** A signal a hit counter of ours sends (see hitCounter.ts): reported as 'counter', not delivered. */
+  counterSignal?: number;
 }
 
 /** Registers compared at every event: the ones the kernel does not legitimately change. */
@@ -58,6 +62,9 @@ const CHECKED: RegName[] = [
   'rip', 'rsp', 'rbp', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'r8', 'r9', 'r10', 'r12', 'r13', 'r14', 'r15',
   'orig_rax', 'fs_base',
 ];
+
+/** rrts_spawn's stand-in for RLIM_INFINITY (INT64_MAX). */
+const RLIM_INFINITY = (1n << 63n) - 1n;
 
 /** Executed calls whose result names a task (tids differ in replay): the recorded one is given back. */
 const RESULT_IS_IDENTITY = new Set(['set_tid_address']);
@@ -229,7 +236,8 @@ export class ReplaySession {
     const pid = rrtsSpawn({
       path: exe, argv: h.argv, env: h.env, cwd: '/',
       flags: SpawnFlag.NoAslr | SpawnFlag.TrapTsc | SpawnFlag.NullStdio | SpawnFlag.NoCore,
-      allowIp: 0n, stackLimit: BigInt(h.stackLimit ?? -1) < 0n ? BigInt(Number.MAX_SAFE_INTEGER) * 0n - 1n : BigInt(h.stackLimit),
+      // The stack limit decides where mmap puts things: use the recorded one (-1 = unlimited).
+      allowIp: 0n, stackLimit: (h.stackLimit ?? -1) < 0 ? RLIM_INFINITY : BigInt(h.stackLimit),
     });
     if (pid < 0) throw new ErrnoError(-pid, `rrts: cannot start ${exe}`);
     this.main = this.cur = new ReplayTask(h.pid, pid);
@@ -357,6 +365,9 @@ export class ReplaySession {
       stop = this.resumeWait(firstStop);
     }
 
+    if (o.counterSignal && stop.kind === 'signal' && stop.signal === o.counterSignal && this.cur === this.main) {
+      return { kind: 'counter', regs: stop.regs };
+    }
     if (this.cur.interruptRequested && stop.kind === 'signal' && stop.signal === SIG.SIGSTOP) {
       this.cur.interruptRequested = false;
       return { kind: 'interrupted', regs: stop.regs };

@@ -14,6 +14,7 @@ import type { ReplayTimeline, TimelineStop } from './timeline';
 import { watchReason } from './timeline';
 import { Mark, Move, WatchSpec, appendMove, boundary, cloneMark, withoutLastStep } from './marks';
 import { Checkpoint } from './checkpoints';
+import { HitCounter } from './hitCounter';
 import { Registers } from '../shared/registers';
 import { log } from '../shared/log';
 import { describeMark } from './marks';
@@ -29,7 +30,7 @@ export class ReverseEngine {
     let cp = t.checkpoints.bestFor(end.event);
     if (cp && cp.event === end.event && end.path.length === 0) cp = t.checkpoints.before(cp);
     while (cp) {
-      const hits = await this.scan(cp, end);
+      const hits = (await this.countingScan(cp, end)) ?? (await this.scan(boundary(cp.event), end));
       const hit = hits[hits.length - 1];
       if (log.debugEnabled) log.debug(`scan from ${cp.event} to ${describeMark(end)}: ${hits.map((h) => describeMark(h.mark)).join(' | ')}`);
       if (hit) {
@@ -63,16 +64,128 @@ export class ReverseEngine {
   }
 
   /**
-   * Replay from checkpoint `cp` to mark `end` with the user's breakpoints and watchpoints
-   * armed; every hit strictly before `end`, as marks.
+   * The fast search: replay from `cp` to `end` with in-kernel counters on the breakpoints
+   * instead of stops, reading them at each event. The last region (an interval, or a move of
+   * `end`'s path) with any hit holds the answer: with one breakpoint hit there, it is that
+   * breakpoint's last hit, a mark computed from the count; with several, their order is
+   * unknown and that region alone is searched again exactly. Undefined when counters cannot
+   * serve (watchpoints, code outside files, an exec in between): the caller scans exactly.
    */
-  private async scan(cp: Checkpoint, end: Mark): Promise<Hit[]> {
+  private async countingScan(cp: Checkpoint, end: Mark): Promise<Hit[] | undefined> {
     const t = this.t;
+    if (t.userWatches.length > 0 || t.userBreakpoints.size === 0) return undefined;
+    if (end.path.some((m) => m.kind === 'watch')) return undefined;
+    for (let i = cp.event; i < end.event; i++) if (t.reader.event(i).exec) return undefined;
     await t.goTo(boundary(cp.event));
+    t.arm(new Set(), []);
+    const addrs = [...t.userBreakpoints];
+    let counters: HitCounter[] = [];
+    const openAll = (): boolean => {
+      counters = [];
+      for (const a of addrs) {
+        const c = HitCounter.open(t.session.pid, a);
+        if (!c) return false;
+        counters.push(c);
+      }
+      return true;
+    };
+    type Region = { from: Mark; to: Mark; counts: Map<bigint, number> } | { exact: Hit[] };
+    let lastRegion: Region | undefined;
+    t.checkpoints.suspended = true;
+    try {
+      if (!openAll()) return undefined;
+      let prev = HitCounter.readAll(counters);
+      let startRip = t.registers().rip;
+      /** Close a counted region: hits since the last note, less the execution we started on. */
+      const note = (from: Mark, to: Mark, extra?: { addr: bigint; n: number }): void => {
+        const now = HitCounter.readAll(counters);
+        const counts = new Map<bigint, number>();
+        now.forEach((v, i) => v > prev[i] && counts.set(addrs[i], v - prev[i]));
+        // A continue that starts on a breakpoint steps over it: not a hit, but counted.
+        const started = counts.get(startRip);
+        if (started !== undefined && !extra) started > 1 ? counts.set(startRip, started - 1) : counts.delete(startRip);
+        if (extra && extra.n > 0) counts.set(extra.addr, (counts.get(extra.addr) ?? 0) + extra.n);
+        prev = now;
+        startRip = t.registers().rip;
+        if (counts.size) lastRegion = { from, to, counts };
+      };
+      while (t.session.nextEvent < end.event) {
+        const from = boundary(t.session.nextEvent);
+        const r = await t.move('continue');
+        if (r.kind === 'end') break;
+        if (r.kind !== 'event') return undefined;
+        note(from, boundary(t.session.nextEvent));
+      }
+      for (let i = 0; i < end.path.length; i++) {
+        const move = end.path[i];
+        const final = i === end.path.length - 1;
+        const from = cloneMark(t.here);
+        if (move.kind === 'step') {
+          // Single steps are few: do them exactly, breakpoints armed, counters paused.
+          counters.forEach((c) => c.close());
+          t.arm(new Set(addrs), []);
+          const exact: Hit[] = [];
+          for (let k = 0; k < move.count; k++) {
+            const r = await t.move('step');
+            const landed = r.kind === 'step' ? r.landedOn : undefined;
+            if (landed !== undefined && !(final && k === move.count - 1)) {
+              exact.push({ mark: cloneMark(t.here), kind: 'bp', addr: landed });
+            }
+          }
+          t.arm(new Set(), []);
+          if (exact.length) lastRegion = { exact };
+          if (!openAll()) return undefined;
+          prev = HitCounter.readAll(counters);
+          startRip = t.registers().rip;
+          continue;
+        }
+        if (move.kind !== 'bp') return undefined;
+        // The move's own address is where it stops (an int3): not counted; its hits before
+        // the last are hits all the same.
+        const ownIndex = addrs.indexOf(move.addr);
+        if (ownIndex >= 0) counters[ownIndex].close();
+        await t.follow(move);
+        t.arm(new Set(), []);
+        const ownHits = ownIndex >= 0 ? (final ? move.count - 1 : move.count) : 0;
+        note(from, cloneMark(t.here), { addr: move.addr, n: ownHits });
+        if (ownIndex >= 0) {
+          const again = HitCounter.open(t.session.pid, move.addr);
+          if (!again) return undefined;
+          counters[ownIndex] = again;
+          prev[ownIndex] = again.read();
+        }
+      }
+    } finally {
+      counters.forEach((c) => c.close());
+      t.checkpoints.suspended = false;
+    }
+    if (!lastRegion) return [];
+    if ('exact' in lastRegion) return lastRegion.exact;
+    if (log.debugEnabled) {
+      log.debug(`counting scan: last hits ${[...lastRegion.counts].map(([a, n]) => `0x${a.toString(16)} x${n}`).join(', ')} after ${describeMark(lastRegion.from)}`);
+    }
+    if (lastRegion.counts.size === 1) {
+      const [[addr, n]] = [...lastRegion.counts];
+      const mark = cloneMark(lastRegion.from);
+      appendMove(mark.path, { kind: 'bp', addr, count: n });
+      return [{ mark, kind: 'bp', addr }];
+    }
+    const hits = await this.scan(lastRegion.from, lastRegion.to);
+    return hits.length ? hits : undefined;
+  }
+
+  /**
+   * Replay from mark `from` to mark `end` with the user's breakpoints and watchpoints armed;
+   * every hit strictly before `end`, as marks. `from` is an event boundary, or a prefix of
+   * `end`'s path in the same interval.
+   */
+  private async scan(from: Mark, end: Mark): Promise<Hit[]> {
+    const t = this.t;
+    await t.goTo(from);
     const userBps = t.userBreakpoints;
     const userWatches = t.userWatches;
     const hits: Hit[] = [];
-    let log: Move[] = [];
+    let log: Move[] = from.path.map((m) => ({ ...m }));
     const markWith = (move: Move): Mark => {
       const path = log.map((m) => ({ ...m }));
       appendMove(path, move);
@@ -100,7 +213,8 @@ export class ReverseEngine {
       }
     }
     // The last interval: follow end's own path, with the user's set armed as well.
-    for (let i = 0; i < end.path.length; i++) {
+    const skip = from.event === end.event ? from.path.length : 0;
+    for (let i = skip; i < end.path.length; i++) {
       const move = end.path[i];
       const final = i === end.path.length - 1;
       const bps = new Set(userBps);

@@ -27,6 +27,7 @@ import { Mark, Move, WatchSpec, appendMove, boundary, cloneMark, describeMark } 
 import { log } from '../shared/log';
 import { CheckpointStore } from './checkpoints';
 import { ReverseEngine } from './reverse';
+import { HitCounter, COUNTER_SIGNAL } from './hitCounter';
 
 export type TimelineStop =
   | { kind: 'breakpoint'; addr: bigint }
@@ -51,11 +52,18 @@ export type MoveResult =
   | { kind: 'step'; landedOn?: bigint; watch?: WatchSpec }
   | { kind: 'event'; index: number; signal?: number; watchWrite?: WatchSpec }
   | { kind: 'end' }
-  | { kind: 'interrupted' };
+  /** stopped by Ctrl-C; `exact` when that happened between two moves (the position is a mark) */
+  | { kind: 'interrupted'; exact?: boolean }
+  /** a hit counter reached its period (only when asked for, see follow) */
+  | { kind: 'counter' };
 
 interface ArmedWatch extends WatchSpec { slot: number }
 
 const INT3 = 0xcc;
+/** From this many hits on, re-reaching `{bp X, n}` uses an in-kernel counter (hitCounter.ts). */
+const FAST_FOLLOW_MIN = 8;
+
+class FastFollowFailed extends Error {}
 const WAIT_SLICE_MS = 50;
 /** DR7 R/W bits per kind: x86 cannot watch reads alone, so rwatch uses read/write (gdb filters). */
 const RW_BITS: Record<WatchKind, number> = { write: 0b01, read: 0b11, access: 0b11 };
@@ -87,6 +95,9 @@ export class ReplayTimeline {
   private debuggerWrites: { regs?: Registers; mem: { addr: bigint; old: Buffer }[] } = { mem: [] };
   private fileMap?: Map<string, string>;
   private interruptFlag = false;
+  private lastYield = Date.now();
+  /** where the last single step ended (see noteMove) */
+  private lastStepLanding?: bigint;
   /** user marks: `monitor checkpoint` */
   readonly userMarks: Mark[] = [];
 
@@ -307,7 +318,7 @@ export class ReplayTimeline {
     return r;
   }
 
-  private async moveLive(kind: 'continue' | 'step'): Promise<MoveResult> {
+  private async moveLive(kind: 'continue' | 'step', counterSignal?: number): Promise<MoveResult> {
     const rip = this.registers().rip;
     if (kind === 'step' || this.armedBps.has(rip)) {
       const orig = this.armedBps.get(rip);
@@ -323,7 +334,13 @@ export class ReplayTimeline {
       if (r.landedOn !== undefined) return { kind: 'bp', addr: r.landedOn };
     }
     for (;;) {
-      const s = this.session.advance({ isBreakpoint: (a) => this.armedBps.has(a), waitSliceMs: WAIT_SLICE_MS });
+      if (Date.now() - this.lastYield >= WAIT_SLICE_MS) {
+        // Syscall-heavy stretches never time out a wait: let gdb's Ctrl-C in all the same.
+        await new Promise((resolve) => setImmediate(resolve));
+        this.lastYield = Date.now();
+        if (this.interruptFlag && !counterSignal) return { kind: 'interrupted', exact: true };
+      }
+      const s = this.session.advance({ isBreakpoint: (a) => this.armedBps.has(a), waitSliceMs: WAIT_SLICE_MS, counterSignal });
       if (s.kind === 'running') {
         await new Promise((resolve) => setImmediate(resolve));
         if (this.interruptFlag) this.session.interrupt();
@@ -339,6 +356,7 @@ export class ReplayTimeline {
     switch (s.kind) {
       case 'running': return { kind: 'interrupted' };
       case 'interrupted': return { kind: 'interrupted' };
+      case 'counter': return { kind: 'counter' };
       case 'end': return { kind: 'end' };
       case 'trap': {
         if (s.breakpoint !== undefined) return { kind: 'bp', addr: s.breakpoint };
@@ -363,12 +381,27 @@ export class ReplayTimeline {
   /** Record a move into the current position. */
   private noteMove(r: MoveResult): void {
     switch (r.kind) {
-      case 'bp': appendMove(this.here.path, { kind: 'bp', addr: r.addr, count: 1 }); break;
+      case 'bp': {
+        // gdb continues from a breakpoint by stepping over it first: {bp X, n}{step 1}{bp X, 1}
+        // is the (n+1)-th hit of X, unless that step landed on X again.
+        const p = this.here.path;
+        const [a, b] = [p[p.length - 2], p[p.length - 1]];
+        if (a?.kind === 'bp' && a.addr === r.addr && b?.kind === 'step' && b.count === 1 && this.lastStepLanding !== r.addr) {
+          p.pop();
+          a.count += 1;
+          break;
+        }
+        appendMove(p, { kind: 'bp', addr: r.addr, count: 1 });
+        break;
+      }
       case 'watch': appendMove(this.here.path, { kind: 'watch', watches: this.armedWatches.map(({ slot: _s, ...w }) => w), count: 1 }); break;
-      case 'step': appendMove(this.here.path, { kind: 'step', count: 1 }); break;
+      case 'step':
+        appendMove(this.here.path, { kind: 'step', count: 1 });
+        this.lastStepLanding = this.registers().rip;
+        break;
       case 'event':
       case 'end': this.here = boundary(this.session.nextEvent); break;
-      case 'interrupted': this.hereInexact = true; break;
+      case 'interrupted': if (!r.exact) this.hereInexact = true; break;
     }
   }
 
@@ -421,7 +454,7 @@ export class ReplayTimeline {
    * Go to a mark: from the best checkpoint (or the live session, if it is on the way), replay
    * to the mark's event, then follow its path with exactly each move's breakpoint armed.
    */
-  async goTo(m: Mark): Promise<void> {
+  async goTo(m: Mark, allowFast = true): Promise<void> {
     if (log.debugEnabled) log.debug(`goto ${describeMark(m)} from ${describeMark(this.here)}`);
     const live = this.session.nextEvent;
     const liveUsable = !this.session.finished && this.here.path.length === 0 && !this.hereInexact && live <= m.event;
@@ -439,11 +472,45 @@ export class ReplayTimeline {
     }
     this.here = boundary(this.session.nextEvent);
     this.hereInexact = false;
-    for (const move of m.path) await this.follow(move);
+    try {
+      for (const move of m.path) await this.follow(move, allowFast);
+    } catch (e) {
+      if (!(e instanceof FastFollowFailed)) throw e;
+      return this.goTo(m, false);
+    }
+  }
+
+  /**
+   * `{bp X, n}` with a large n: let an in-kernel counter stop the tracee right after the
+   * (n-1)-th execution of X, then one int3 for the n-th, instead of n ptrace stops. The
+   * counter's signal can be late (the program may block it): the count is checked, and a
+   * mismatch makes goTo start over the slow way.
+   */
+  private async fastFollow(move: Extract<Move, { kind: 'bp' }>): Promise<boolean> {
+    const counter = HitCounter.open(this.liveTid, move.addr, BigInt(move.count - 1));
+    if (!counter) return false;
+    this.arm(new Set(), []);
+    let r: MoveResult;
+    let count: number;
+    this.checkpoints.suspended = true;
+    try {
+      r = await this.moveLive('continue', COUNTER_SIGNAL);
+      count = counter.read();
+    } finally {
+      counter.close();
+      this.checkpoints.suspended = false;
+    }
+    if (r.kind !== 'counter' || count !== move.count - 1) throw new FastFollowFailed();
+    this.arm(new Set([move.addr]), []);
+    const hit = await this.moveLive('continue');
+    if (hit.kind !== 'bp' || hit.addr !== move.addr) throw new FastFollowFailed();
+    appendMove(this.here.path, { ...move });
+    return true;
   }
 
   /** Perform one path move with only its own breakpoint or watchpoints armed. */
-  private async follow(move: Move): Promise<void> {
+  async follow(move: Move, allowFast = true): Promise<void> {
+    if (allowFast && move.kind === 'bp' && move.count >= FAST_FOLLOW_MIN && (await this.fastFollow(move))) return;
     if (move.kind === 'bp') this.arm(new Set([move.addr]), []);
     else if (move.kind === 'watch') this.arm(new Set(), move.watches);
     else this.arm(new Set(), []);
@@ -498,23 +565,30 @@ export class ReplayTimeline {
     return Buffer.alloc(0);
   }
 
-  /** gdb asks for files by their recorded paths: answer with the trace's copies. */
+  /**
+   * gdb asks for files by their recorded paths: answer with the trace's copies, found by
+   * reading the trace only as far as needed. /proc/PID of the recorded process is the live
+   * replay process's (same mappings, but for rrts's stub page).
+   */
   fileForPath(p: string): string | null {
+    const proc = new RegExp(`^/proc/${this.tid}(/task/${this.tid})?/`).exec(p);
+    if (proc) return `/proc/${this.session.pid}/${p.slice(proc[0].length)}`;
     if (!this.fileMap) {
       this.fileMap = new Map();
-      for (let i = 0; i < this.reader.eventCount; i++) {
-        const e = this.reader.event(i);
-        for (const m of e.exec?.maps ?? []) if (m.file) this.fileMap.set(m.path, this.reader.filePath(m.file));
-        const f = e.syscall?.mappedFile;
-        if (f) this.fileMap.set(f.originalPath, this.reader.filePath(f));
-      }
-      const exe = this.reader.event(0).exec?.exeFile;
+      const exe = this.reader.event(this.start.event - 1).exec?.exeFile;
       if (exe) this.fileMap.set(this.reader.header.exePath, this.reader.filePath(exe));
+    }
+    while (!this.fileMap.has(p) && this.fileScan < this.reader.eventCount) {
+      const e = this.reader.event(this.fileScan++);
+      for (const m of e.exec?.maps ?? []) if (m.file) this.fileMap.set(m.path, this.reader.filePath(m.file));
+      const f = e.syscall?.mappedFile;
+      if (f) this.fileMap.set(f.originalPath, this.reader.filePath(f));
     }
     const mapped = this.fileMap.get(p);
     if (mapped) return mapped;
     return fs.existsSync(p) ? p : null;
   }
+  private fileScan = 0;
 
   close(): void {
     this.session.kill(false);

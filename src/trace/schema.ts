@@ -71,7 +71,10 @@ export function messages(): { Header: protobuf.Type; Event: protobuf.Type } {
   return { Header: root.lookupType('rrts.trace.Header'), Event: root.lookupType('rrts.trace.Event') };
 }
 
-/** protobufjs decodes 64-bit fields as Long; our values fit a double. */
+/**
+ * protobufjs decodes 64-bit fields as Long; our values fit a double. `defaults`: a field that is
+ * 0 (syscall 0 is read) must come back as 0, not undefined; unset messages come back null.
+ */
 export function toPlain<T>(type: protobuf.Type, msg: protobuf.Message): T {
-  return type.toObject(msg, { longs: Number, defaults: false, arrays: true }) as T;
+  return type.toObject(msg, { longs: Number, defaults: true, arrays: true }) as T;
 }

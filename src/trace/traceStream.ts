@@ -158,8 +158,20 @@ export class TraceReader {
     return this.offsets.length;
   }
 
-  /** Decode event `i` (0-based). */
+  /** Recently decoded events: replay asks for the same few again and again (single steps). */
+  private readonly cache = new Map<number, TraceEvent>();
+
+  /** Decode event `i` (0-based). The result is shared: do not modify it. */
   event(i: number): TraceEvent {
+    const hit = this.cache.get(i);
+    if (hit) return hit;
+    const e = this.decodeEvent(i);
+    if (this.cache.size >= 256) this.cache.delete(this.cache.keys().next().value as number);
+    this.cache.set(i, e);
+    return e;
+  }
+
+  private decodeEvent(i: number): TraceEvent {
     const r = this.readRecordAt(this.offsets[i], Infinity);
     if (!r.payload) throw new UserError(`rrts: trace ${this.dir} is damaged at event ${i}: ${r.problem}`);
     try {

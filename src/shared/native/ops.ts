@@ -28,12 +28,16 @@ export const enum Op {
   GetSiginfo = 17,
   Detach = 18,
   SetSiginfo = 19,
+  UprobeOpen = 20,
+  CounterRead = 21,
+  CounterClose = 22,
 }
 
 export const OP_NAMES: Record<number, string> = {
   1: 'GETREGS', 2: 'SETREGS', 3: 'READ', 4: 'WRITE', 5: 'RESUME', 6: 'WAIT', 7: 'SYSCALL',
   8: 'PEEKUSER', 9: 'POKEUSER', 10: 'KILL', 11: 'GETFPREGS', 12: 'SETFPREGS', 13: 'KCMP',
   14: 'RDTSC', 15: 'FORGET', 16: 'SETOPTIONS', 17: 'GETSIGINFO', 18: 'DETACH', 19: 'SETSIGINFO',
+  20: 'UPROBE_OPEN', 21: 'COUNTER_READ', 22: 'COUNTER_CLOSE',
 };
 
 /** ptrace requests used with Op.Resume. */
@@ -165,6 +169,23 @@ export class PtraceProgram {
   }
   setSiginfo(tid: number, siginfo: Buffer): this {
     return this.push(Op.SetSiginfo, tid, 128, 0, (at) => siginfo.copy(cmdBuf, at, 0, 128));
+  }
+  /** Count executions of `offset` in file `path` by `tid` in the kernel (ret: the counter's fd). */
+  uprobeOpen(tid: number, path: string, offset: bigint, period = 0n, sig = 0): this {
+    const p = Buffer.from(path + '\0');
+    return this.push(Op.UprobeOpen, tid, 24 + p.length, 0, (at) => {
+      cmdBuf.writeBigUInt64LE(offset, at);
+      cmdBuf.writeBigUInt64LE(period, at + 8);
+      cmdBuf.writeInt32LE(sig, at + 16);
+      cmdBuf.writeInt32LE(0, at + 20);
+      p.copy(cmdBuf, at + 24);
+    });
+  }
+  counterRead(fd: number): this {
+    return this.push(Op.CounterRead, 0, 8, 8, (at) => cmdBuf.writeInt32LE(fd, at));
+  }
+  counterClose(fd: number): this {
+    return this.push(Op.CounterClose, 0, 8, 0, (at) => cmdBuf.writeInt32LE(fd, at));
   }
   detach(tid: number, sig = 0): this {
     return this.push(Op.Detach, tid, 8, 0, (at) => cmdBuf.writeInt32LE(sig, at));

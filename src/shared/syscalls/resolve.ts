@@ -56,6 +56,7 @@ export function replayActionFor(
   def: SyscallDef, args: readonly bigint[], ret?: bigint,
 ): ReplayAction {
   const failed = ret !== undefined && isErrorResult(ret);
+  if (!failed && setsStackLimit(def, args)) return 'execute';
   const found = lookupOp(def, args);
   const opReplay =
     found.kind === 'unknown' ? 'unsupported'
@@ -64,6 +65,18 @@ export function replayActionFor(
   if (opReplay === undefined) return def.replay;
   if (opReplay === 'unsupported' && failed) return def.replay;
   return opReplay;
+}
+
+const RLIMIT_STACK = 3n;
+
+/**
+ * A new RLIMIT_STACK decides how far the stack can grow, and so where a deep recursion faults:
+ * replay must set it for real, not just return the recorded result.
+ */
+function setsStackLimit(def: SyscallDef, args: readonly bigint[]): boolean {
+  if (def.name === 'setrlimit') return args[0] === RLIMIT_STACK;
+  if (def.name === 'prlimit64') return args[0] === 0n && args[1] === RLIMIT_STACK && args[2] !== 0n;
+  return false;
 }
 
 /** Whether this particular call can block (F_SETLKW yes, F_GETFL no; FUTEX_WAIT yes...). */
