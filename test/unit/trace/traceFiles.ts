@@ -107,9 +107,17 @@ export function plain(v: unknown): unknown {
   if (v instanceof Uint8Array) return `hex:${Buffer.from(v).toString('hex')}`;
   if (Array.isArray(v)) return v.map(plain);
   if (v && typeof v === 'object') {
+    // The reader gives every field back, unset ones as their defaults (0, '', false, empty
+    // bytes, null); the events written leave them out. Compare what is set. (That zeros do
+    // come back as 0 is checked by its own test.)
     const o: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) if (x !== undefined) o[k] = plain(x);
+    for (const [k, x] of Object.entries(v)) if (!isDefault(x)) o[k] = plain(x);
     return o;
   }
   return v;
+}
+
+function isDefault(x: unknown): boolean {
+  return x === undefined || x === null || x === false || x === '' || x === 0 ||
+    (x instanceof Uint8Array && x.length === 0) || (Array.isArray(x) && x.length === 0);
 }
