@@ -212,7 +212,10 @@ export async function startReplayServer(ctx: BenchContext, trace: string): Promi
     const ready = await new Promise<number | string>((resolve) => {
       let seen = '', err = '';
       const timer = setTimeout(() => resolve(`no 127.0.0.1:${port} line within 60 s`), 60_000);
-      child.stdout.on('data', (d: Buffer) => {
+      // The server announces itself on stderr; the replayed program's output is on stdout.
+      child.stdout.on('data', () => {});
+      child.stderr.on('data', (d: Buffer) => {
+        if (err.length < KEEP) err += d.toString();
         if (seen.length < KEEP) seen += d.toString();
         if (seen.includes(`127.0.0.1:${port}`)) {
           clearTimeout(timer);
@@ -220,7 +223,6 @@ export async function startReplayServer(ctx: BenchContext, trace: string): Promi
           resolve(Number(process.hrtime.bigint() - startNs) / 1e6);
         }
       });
-      child.stderr.on('data', (d: Buffer) => { if (err.length < KEEP) err += d.toString(); });
       child.on('close', (code) => { clearTimeout(timer); resolve(`exited with status ${code}: ${err.trim().split('\n')[0] ?? ''}`); });
     });
     if (typeof ready === 'number') {

@@ -5,9 +5,11 @@
 import { BenchSection } from '../lib';
 import { recordReplaySection } from './recordReplay';
 import { gdbContinueSection, gdbStartupSection } from './gdb';
+import { reverseSection } from './reverse';
 
 export const SECTIONS: readonly BenchSection[] = [
   recordReplaySection,
   gdbStartupSection,
   gdbContinueSection,
+  reverseSection,
 ];
