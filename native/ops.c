@@ -245,6 +245,33 @@ static int uprobe_open(int tid, const char *path, uint64_t offset, uint64_t peri
   return fd;
 }
 
+/* With a period, the counter queues `sig` to tid at the period-th event (fcntl O_ASYNC). */
+static int counter_signal(int fd, int tid, int sig) {
+  struct f_owner_ex o = {F_OWNER_TID, tid};
+  if (fcntl(fd, F_SETOWN_EX, &o) < 0 || fcntl(fd, F_SETSIG, sig) < 0 || fcntl(fd, F_SETFL, O_ASYNC | O_NONBLOCK) < 0) {
+    int e = errno;
+    close(fd);
+    return -e;
+  }
+  return fd;
+}
+
+static int watch_open(int tid, uint64_t addr, uint64_t len, uint64_t period, int bp_type, int sig) {
+  struct perf_event_attr a;
+  memset(&a, 0, sizeof a);
+  a.size = sizeof a;
+  a.type = PERF_TYPE_BREAKPOINT;
+  a.bp_type = (uint32_t)bp_type;
+  a.bp_addr = addr;
+  a.bp_len = len;
+  a.exclude_kernel = 1;
+  a.exclude_hv = 1;
+  if (period) a.sample_period = period, a.wakeup_events = 1;
+  int fd = (int)syscall(SYS_perf_event_open, &a, tid, -1, -1, PERF_FLAG_FD_CLOEXEC);
+  if (fd < 0) return -errno;
+  return period ? counter_signal(fd, tid, sig) : fd;
+}
+
 int64_t rrts_debugreg_offset(void) { return offsetof(struct user, u_debugreg); }
 int32_t rrts_abi_version(void) { return RRTS_NATIVE_ABI; }
 
@@ -375,6 +402,16 @@ int64_t rrts_run(const uint8_t *cmd, int64_t cmd_len, uint8_t *out, int64_t out_
         int32_t sig;
         memcpy(&off, p, 8), memcpy(&period, p + 8, 8), memcpy(&sig, p + 16, 4);
         int fd = uprobe_open(tid, (const char *)(p + 24), off, period, sig);
+        if (fd < 0) r = -1, errno = -fd;
+        else o->ret = fd;
+        break;
+      }
+      case OP_WATCH_OPEN: {
+        uint64_t addr, len, period;
+        int32_t type, sig;
+        memcpy(&addr, p, 8), memcpy(&len, p + 8, 8), memcpy(&period, p + 16, 8);
+        memcpy(&type, p + 24, 4), memcpy(&sig, p + 28, 4);
+        int fd = watch_open(tid, addr, len, period, type, sig);
         if (fd < 0) r = -1, errno = -fd;
         else o->ret = fd;
         break;

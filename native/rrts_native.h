@@ -58,6 +58,9 @@ enum rrts_op {
                           no stop); with a period, `signal` is queued to tid at the period-th hit */
   OP_COUNTER_READ = 21, /* payload: i32 fd; out: u64 count */
   OP_COUNTER_CLOSE = 22, /* payload: i32 fd */
+  OP_WATCH_OPEN = 23, /* payload: u64 addr, u64 len, u64 sample_period, i32 bp_type (1 R, 2 W, 3 RW),
+                         i32 signal; ret: perf fd counting user-mode accesses by tid (a hardware
+                         breakpoint in the kernel, no stop); with a period, signal at the period-th */
 };
 
 /* What OP_WAIT reports. kind is derived in TS from status; the extras are filled when cheap. */

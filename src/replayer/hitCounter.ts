@@ -10,6 +10,7 @@
 import * as fs from 'fs';
 import { ptrace, last } from '../shared/native/ops';
 import { parseMaps } from '../shared/procMaps';
+import type { WatchSpec } from './marks';
 
 /** The signal a counting uprobe sends at its period (an RT signal rrts owns while it runs). */
 export const COUNTER_SIGNAL = 60;
@@ -23,6 +24,16 @@ export class HitCounter {
     if (!where) return undefined;
     const r = last(ptrace.uprobeOpen(pid, where.path, where.offset, period, period ? COUNTER_SIGNAL : 0).run(true));
     return r.ret < 0 ? undefined : new HitCounter(addr, r.ret);
+  }
+
+  /**
+   * Count triggers of a watchpoint (a perf hardware-breakpoint event: same debug registers as
+   * ptrace's, but counted in the kernel); with `period`, signal at the period-th trigger.
+   */
+  static openWatch(pid: number, w: WatchSpec, period = 0n): HitCounter | undefined {
+    const type = w.kind === 'write' ? 2 : 3; // HW_BREAKPOINT_W, HW_BREAKPOINT_RW
+    const r = last(ptrace.watchOpen(pid, w.addr, w.len, type, period, period ? COUNTER_SIGNAL : 0).run(true));
+    return r.ret < 0 ? undefined : new HitCounter(w.addr, r.ret);
   }
 
   read(): number {

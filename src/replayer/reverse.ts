@@ -19,6 +19,9 @@ import { Registers } from '../shared/registers';
 import { log } from '../shared/log';
 import { describeMark } from './marks';
 
+/** Stops a search may make before it switches to in-kernel counting. */
+const STOP_BUDGET = 3000;
+
 type Hit = { mark: Mark; kind: 'bp'; addr: bigint } | { mark: Mark; kind: 'watch'; watch: WatchSpec };
 
 export class ReverseEngine {
@@ -30,7 +33,10 @@ export class ReverseEngine {
     let cp = t.checkpoints.bestFor(end.event);
     if (cp && cp.event === end.event && end.path.length === 0) cp = t.checkpoints.before(cp);
     while (cp) {
-      const hits = (await this.countingScan(cp, end)) ?? (await this.scan(boundary(cp.event), end));
+      // Stopping at each hit is cheapest when hits are few; in-kernel counters pay off when they
+      // are many (installing and removing one costs ~80 ms here).
+      const hits = (await this.scan(boundary(cp.event), end, STOP_BUDGET)) ??
+        (await this.countingScan(cp, end)) ?? (await this.scan(boundary(cp.event), end));
       const hit = hits[hits.length - 1];
       if (log.debugEnabled) log.debug(`scan from ${cp.event} to ${describeMark(end)}: ${hits.map((h) => describeMark(h.mark)).join(' | ')}`);
       if (hit) {
@@ -73,38 +79,49 @@ export class ReverseEngine {
    */
   private async countingScan(cp: Checkpoint, end: Mark): Promise<Hit[] | undefined> {
     const t = this.t;
-    if (t.userWatches.length > 0 || t.userBreakpoints.size === 0) return undefined;
-    if (end.path.some((m) => m.kind === 'watch')) return undefined;
+    if (t.userWatches.length === 0 && t.userBreakpoints.size === 0) return undefined;
+    if (end.path.some((m) => m.kind === 'watch' && m.watches.length !== 1)) return undefined;
     for (let i = cp.event; i < end.event; i++) if (t.reader.event(i).exec) return undefined;
     await t.goTo(boundary(cp.event));
     t.arm(new Set(), []);
-    const addrs = [...t.userBreakpoints];
+    // One counter per breakpoint (uprobe) and per watchpoint (hardware breakpoint event).
+    type Key = { kind: 'bp'; addr: bigint } | { kind: 'watch'; watch: WatchSpec };
+    const keys: Key[] = [
+      ...[...t.userBreakpoints].map((addr): Key => ({ kind: 'bp', addr })),
+      ...t.userWatches.map((watch): Key => ({ kind: 'watch', watch })),
+    ];
+    const keyOf = (m: Move): number => keys.findIndex((k) =>
+      (m.kind === 'bp' && k.kind === 'bp' && k.addr === m.addr) ||
+      (m.kind === 'watch' && k.kind === 'watch' && sameWatch(k.watch, m.watches[0])));
+    const open = (k: Key) => k.kind === 'bp' ? HitCounter.open(t.session.pid, k.addr) : HitCounter.openWatch(t.session.pid, k.watch);
     let counters: HitCounter[] = [];
     const openAll = (): boolean => {
       counters = [];
-      for (const a of addrs) {
-        const c = HitCounter.open(t.session.pid, a);
+      for (const k of keys) {
+        const c = open(k);
         if (!c) return false;
         counters.push(c);
       }
       return true;
     };
-    type Region = { from: Mark; to: Mark; counts: Map<bigint, number> } | { exact: Hit[] };
+    type Region = { from: Mark; to: Mark; counts: Map<number, number> } | { exact: Hit[] };
     let lastRegion: Region | undefined;
     t.checkpoints.suspended = true;
     try {
       if (!openAll()) return undefined;
       let prev = HitCounter.readAll(counters);
       let startRip = t.registers().rip;
+      const startKey = (): number => keys.findIndex((k) => k.kind === 'bp' && k.addr === startRip);
       /** Close a counted region: hits since the last note, less the execution we started on. */
-      const note = (from: Mark, to: Mark, extra?: { addr: bigint; n: number }): void => {
+      const note = (from: Mark, to: Mark, own?: { key: number; n: number }): void => {
         const now = HitCounter.readAll(counters);
-        const counts = new Map<bigint, number>();
-        now.forEach((v, i) => v > prev[i] && counts.set(addrs[i], v - prev[i]));
+        const counts = new Map<number, number>();
+        now.forEach((v, i) => v > prev[i] && counts.set(i, v - prev[i]));
         // A continue that starts on a breakpoint steps over it: not a hit, but counted.
-        const started = counts.get(startRip);
-        if (started !== undefined && !extra) started > 1 ? counts.set(startRip, started - 1) : counts.delete(startRip);
-        if (extra && extra.n > 0) counts.set(extra.addr, (counts.get(extra.addr) ?? 0) + extra.n);
+        const sk = startKey();
+        const started = counts.get(sk);
+        if (started !== undefined && !own) started > 1 ? counts.set(sk, started - 1) : counts.delete(sk);
+        if (own && own.key >= 0 && own.n > 0) counts.set(own.key, (counts.get(own.key) ?? 0) + own.n);
         prev = now;
         startRip = t.registers().rip;
         if (counts.size) lastRegion = { from, to, counts };
@@ -115,6 +132,8 @@ export class ReverseEngine {
         if (r.kind === 'end') break;
         if (r.kind !== 'event') return undefined;
         note(from, boundary(t.session.nextEvent));
+        // An emulated syscall's write (no debug register sees it) comes after the interval's own.
+        if (r.watchWrite) lastRegion = { exact: [{ mark: boundary(t.session.nextEvent), kind: 'watch', watch: r.watchWrite }] };
       }
       for (let i = 0; i < end.path.length; i++) {
         const move = end.path[i];
@@ -123,14 +142,13 @@ export class ReverseEngine {
         if (move.kind === 'step') {
           // Single steps are few: do them exactly, breakpoints armed, counters paused.
           counters.forEach((c) => c.close());
-          t.arm(new Set(addrs), []);
+          t.arm(t.userBreakpoints, t.userWatches);
           const exact: Hit[] = [];
           for (let k = 0; k < move.count; k++) {
             const r = await t.move('step');
-            const landed = r.kind === 'step' ? r.landedOn : undefined;
-            if (landed !== undefined && !(final && k === move.count - 1)) {
-              exact.push({ mark: cloneMark(t.here), kind: 'bp', addr: landed });
-            }
+            if (final && k === move.count - 1) break;
+            if (r.kind === 'step' && r.landedOn !== undefined) exact.push({ mark: cloneMark(t.here), kind: 'bp', addr: r.landedOn });
+            if (r.kind === 'step' && r.watch) exact.push({ mark: cloneMark(t.here), kind: 'watch', watch: r.watch });
           }
           t.arm(new Set(), []);
           if (exact.length) lastRegion = { exact };
@@ -139,20 +157,18 @@ export class ReverseEngine {
           startRip = t.registers().rip;
           continue;
         }
-        if (move.kind !== 'bp') return undefined;
-        // The move's own address is where it stops (an int3): not counted; its hits before
-        // the last are hits all the same.
-        const ownIndex = addrs.indexOf(move.addr);
-        if (ownIndex >= 0) counters[ownIndex].close();
+        // The move's own trap is where it stops: not counted by a counter; its hits before the
+        // last are hits all the same, if the user has that breakpoint or watchpoint too.
+        const own = keyOf(move);
+        if (own >= 0) counters[own].close();
         await t.follow(move);
         t.arm(new Set(), []);
-        const ownHits = ownIndex >= 0 ? (final ? move.count - 1 : move.count) : 0;
-        note(from, cloneMark(t.here), { addr: move.addr, n: ownHits });
-        if (ownIndex >= 0) {
-          const again = HitCounter.open(t.session.pid, move.addr);
+        note(from, cloneMark(t.here), { key: own, n: final ? move.count - 1 : move.count });
+        if (own >= 0) {
+          const again = open(keys[own]);
           if (!again) return undefined;
-          counters[ownIndex] = again;
-          prev[ownIndex] = again.read();
+          counters[own] = again;
+          prev[own] = again.read();
         }
       }
     } finally {
@@ -162,13 +178,18 @@ export class ReverseEngine {
     if (!lastRegion) return [];
     if ('exact' in lastRegion) return lastRegion.exact;
     if (log.debugEnabled) {
-      log.debug(`counting scan: last hits ${[...lastRegion.counts].map(([a, n]) => `0x${a.toString(16)} x${n}`).join(', ')} after ${describeMark(lastRegion.from)}`);
+      log.debug(`counting scan: last hits ${[...lastRegion.counts].map(([k, n]) => `#${k} x${n}`).join(', ')} after ${describeMark(lastRegion.from)}`);
     }
     if (lastRegion.counts.size === 1) {
-      const [[addr, n]] = [...lastRegion.counts];
+      const [[k, n]] = [...lastRegion.counts];
+      const key = keys[k];
       const mark = cloneMark(lastRegion.from);
-      appendMove(mark.path, { kind: 'bp', addr, count: n });
-      return [{ mark, kind: 'bp', addr }];
+      if (key.kind === 'bp') {
+        appendMove(mark.path, { kind: 'bp', addr: key.addr, count: n });
+        return [{ mark, kind: 'bp', addr: key.addr }];
+      }
+      appendMove(mark.path, { kind: 'watch', watches: [key.watch], count: n });
+      return [{ mark, kind: 'watch', watch: key.watch }];
     }
     const hits = await this.scan(lastRegion.from, lastRegion.to);
     return hits.length ? hits : undefined;
@@ -179,9 +200,12 @@ export class ReverseEngine {
    * every hit strictly before `end`, as marks. `from` is an event boundary, or a prefix of
    * `end`'s path in the same interval.
    */
-  private async scan(from: Mark, end: Mark): Promise<Hit[]> {
+  private async scan(from: Mark, end: Mark): Promise<Hit[]>;
+  private async scan(from: Mark, end: Mark, budget: number): Promise<Hit[] | undefined>;
+  private async scan(from: Mark, end: Mark, budget = Infinity): Promise<Hit[] | undefined> {
     const t = this.t;
     await t.goTo(from);
+    let stops = 0;
     const userBps = t.userBreakpoints;
     const userWatches = t.userWatches;
     const hits: Hit[] = [];
@@ -196,6 +220,7 @@ export class ReverseEngine {
     t.arm(userBps, userWatches);
     while (t.session.nextEvent < end.event) {
       const r = await t.move('continue');
+      if (r.kind !== 'event' && ++stops > budget) return undefined;
       if (r.kind === 'bp') {
         const mv: Move = { kind: 'bp', addr: r.addr, count: 1 };
         hits.push({ mark: markWith(mv), kind: 'bp', addr: r.addr });
@@ -223,6 +248,7 @@ export class ReverseEngine {
       let done = 0;
       while (done < move.count) {
         const r = await t.move(move.kind === 'step' ? 'step' : 'continue');
+        if (++stops > budget) return undefined;
         let mv: Move;
         let own = false;
         if (move.kind === 'step') {
@@ -304,6 +330,10 @@ export class ReverseEngine {
     }
     return n ? { event: idx, path: [{ kind: 'bp', addr: insn, count: n }] } : boundary(idx);
   }
+}
+
+function sameWatch(a: WatchSpec, b: WatchSpec): boolean {
+  return a.kind === b.kind && a.addr === b.addr && a.len === b.len;
 }
 
 function mergeWatches(a: readonly WatchSpec[], b: readonly WatchSpec[]): WatchSpec[] {

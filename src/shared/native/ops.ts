@@ -31,13 +31,14 @@ export const enum Op {
   UprobeOpen = 20,
   CounterRead = 21,
   CounterClose = 22,
+  WatchOpen = 23,
 }
 
 export const OP_NAMES: Record<number, string> = {
   1: 'GETREGS', 2: 'SETREGS', 3: 'READ', 4: 'WRITE', 5: 'RESUME', 6: 'WAIT', 7: 'SYSCALL',
   8: 'PEEKUSER', 9: 'POKEUSER', 10: 'KILL', 11: 'GETFPREGS', 12: 'SETFPREGS', 13: 'KCMP',
   14: 'RDTSC', 15: 'FORGET', 16: 'SETOPTIONS', 17: 'GETSIGINFO', 18: 'DETACH', 19: 'SETSIGINFO',
-  20: 'UPROBE_OPEN', 21: 'COUNTER_READ', 22: 'COUNTER_CLOSE',
+  20: 'UPROBE_OPEN', 21: 'COUNTER_READ', 22: 'COUNTER_CLOSE', 23: 'WATCH_OPEN',
 };
 
 /** ptrace requests used with Op.Resume. */
@@ -179,6 +180,16 @@ export class PtraceProgram {
       cmdBuf.writeInt32LE(sig, at + 16);
       cmdBuf.writeInt32LE(0, at + 20);
       p.copy(cmdBuf, at + 24);
+    });
+  }
+  /** Count user-mode accesses to [addr, addr+len) by `tid` with a hardware breakpoint (ret: fd). */
+  watchOpen(tid: number, addr: bigint, len: number, bpType: number, period = 0n, sig = 0): this {
+    return this.push(Op.WatchOpen, tid, 32, 0, (at) => {
+      cmdBuf.writeBigUInt64LE(addr, at);
+      cmdBuf.writeBigUInt64LE(BigInt(len), at + 8);
+      cmdBuf.writeBigUInt64LE(period, at + 16);
+      cmdBuf.writeInt32LE(bpType, at + 24);
+      cmdBuf.writeInt32LE(sig, at + 28);
     });
   }
   counterRead(fd: number): this {
