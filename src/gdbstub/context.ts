@@ -78,3 +78,12 @@ export function isFatal(err: unknown): boolean {
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/** Bytes of console text per O packet. */
+const CONSOLE_CHUNK = 1024;
+
+/** Show text on gdb's console (O packets) while a reply is still to come. */
+export function sendConsole(ctx: { sendIntermediate(packet: string): void }, text: string): void {
+  const bytes = Buffer.from(text, 'utf8');
+  for (let i = 0; i < bytes.length; i += CONSOLE_CHUNK) ctx.sendIntermediate('O' + bytes.subarray(i, i + CONSOLE_CHUNK).toString('hex'));
+}

@@ -3,6 +3,7 @@
  * exhaustive over {@link GdbRequest}: a new request kind does not compile until it is handled here.
  * Handlers may throw; the session turns non-fatal errors into `Enn` replies.
  */
+import { sendConsole } from './context';
 import {
   decodeRegisterFile, encodeRegisterFile, readRegister, registerBytes, registerByNumber, writeRegister,
 } from './amd64Registers';
@@ -15,8 +16,6 @@ import { BreakpointOps, WatchKind } from './target';
 import { ThreadSelector, formatThreadId, isSpecificThread, matchesProcess } from './threadIds';
 import { handleXferRead } from './xfer';
 
-/** Monitor output is sent in `O` packets of at most this many bytes of text. */
-const CONSOLE_CHUNK = 1024;
 
 /** The thread a selector names for a query, resolving "any"/"all" to the current thread. */
 async function resolveThread(ctx: DispatchContext, sel: ThreadSelector): Promise<number> {
@@ -49,10 +48,7 @@ async function handlePoint(ctx: DispatchContext, req: Extract<GdbRequest, { kind
 
 async function handleMonitor(ctx: DispatchContext, command: string): Promise<Outcome> {
   if (!ctx.target.monitor) return UNSUPPORTED;
-  const output = Buffer.from(await ctx.target.monitor.run(command), 'utf8');
-  for (let i = 0; i < output.length; i += CONSOLE_CHUNK) {
-    ctx.sendIntermediate('O' + output.subarray(i, i + CONSOLE_CHUNK).toString('hex'));
-  }
+  sendConsole(ctx, await ctx.target.monitor.run(command));
   return OK;
 }
 

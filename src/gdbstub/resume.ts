@@ -7,6 +7,7 @@ import { DispatchContext, Outcome, reply } from './context';
 import { GdbRequest, ResumeAction } from './requests';
 import { fromGdbSignal, toGdbSignal } from './signals';
 import { ExpeditedRegisters, formatStopReply, stopThread } from './stopReply';
+import { sendConsole } from './context';
 import { GdbTarget, ResumeRequest, StopReason } from './target';
 import { ANY_THREAD, isSpecificThread, matchesProcess } from './threadIds';
 
@@ -83,6 +84,8 @@ export async function reportStop(ctx: DispatchContext, stop: StopReason): Promis
   ctx.queryThread = ANY_THREAD;
   ctx.continueThread = ANY_THREAD;
   const expedited = tid !== undefined ? await expeditedRegisters(ctx.target, tid) : new Map();
+  // Text the target wants the user to see with this stop: console output before the reply.
+  if (stop.kind === 'signal' && stop.message) sendConsole(ctx, stop.message);
   return formatStopReply(stop, ctx.target.pid, ctx.negotiated, expedited);
 }
 

@@ -75,7 +75,7 @@ export type StopCause =
 /** Where the debuggee is after a resume (or, for `currentStop`, right now). */
 export type StopReason =
   /** Thread `tid` stopped with Linux signal `signal` (SIGTRAP = 5 for steps and breakpoints). */
-  | { readonly kind: 'signal'; readonly tid: number; readonly signal: number; readonly cause?: StopCause }
+  | { readonly kind: 'signal'; readonly tid: number; readonly signal: number; readonly cause?: StopCause; readonly message?: string }
   /**
    * Replay ran out of recorded history: `'begin'` when running backward reached the start of the
    * trace, `'end'` when running forward reached its end. gdb prints

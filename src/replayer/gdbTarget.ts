@@ -101,7 +101,7 @@ export class ReplayGdbTarget implements GdbTarget {
       case 'interrupted': return { kind: 'signal', tid, signal: SIG.SIGINT };
       // rr's convention: the end of the recording is a SIGKILL stop, so the process stays
       // inspectable and reverse execution can go back from there.
-      case 'end': return { kind: 'signal', tid, signal: SIG.SIGKILL };
+      case 'end': return { kind: 'signal', tid, signal: SIG.SIGKILL, message: this.timeline.endMessage() };
       case 'historyStart': return { kind: 'noHistory', tid, replaylog: 'begin' };
     }
   }

@@ -25,6 +25,7 @@ import { WatchKind } from '../gdbstub';
 import { EmuFs } from './emuFs';
 import { Mark, Move, WatchSpec, appendMove, boundary, cloneMark, describeMark } from './marks';
 import { log } from '../shared/log';
+import { signalName } from '../shared/signals';
 import { CheckpointStore } from './checkpoints';
 import { ReverseEngine } from './reverse';
 import { HitCounter, COUNTER_SIGNAL } from './hitCounter';
@@ -155,6 +156,17 @@ export class ReplayTimeline {
   get programName(): string {
     return path.basename(this.reader.header.exePath);
   }
+  /** What gdb prints when a forward run reaches the end of the recording. */
+  endMessage(): string {
+    for (let i = this.reader.eventCount - 1; i >= 0; i--) {
+      const e = this.reader.event(i);
+      if (!e.exit || e.tid !== this.reader.header.pid) continue;
+      const how = e.exit.signal ? `was killed by ${signalName(e.exit.signal)}` : `exited with status ${e.exit.code ?? 0}`;
+      return `rrts: end of the recording: the program ${how}. Reverse execution can go back from here.\n`;
+    }
+    return `rrts: end of the recording (${this.reader.end.problem ?? 'the program did not exit in it'}).\n`;
+  }
+
   /** The next event to replay: rr's "current event". */
   when(): number {
     return this.session.nextEvent;
