@@ -115,6 +115,11 @@ export class RecordSession {
   }
 
   private handle(stop: Exclude<Stop, { kind: 'timeout' }>): Resume | undefined {
+    const holder = this.heldBy.get(stop.tid);
+    if (holder !== undefined) {
+      this.deferred.push(stop);
+      return undefined;
+    }
     const task = this.tasks.get(stop.tid);
     if (!task) {
       // A new task's first stop, possibly before its parent's fork event.
@@ -133,6 +138,7 @@ export class RecordSession {
         this.writer.writeEvent({ tid: stop.tid, exit });
         if (stop.tid === this.pid) this.outcome = stop.kind === 'exited' ? { code: stop.code } : { signal: stop.signal, core: stop.core };
         this.tasks.delete(stop.tid);
+        this.release(stop.tid);
         return undefined;
       }
       case 'event':
@@ -144,9 +150,34 @@ export class RecordSession {
     }
   }
 
+  /** parent tid -> the memory-sharing child in execve that holds it (see RecordTask.memoryParent) */
+  private readonly heldBy = new Map<number, number>();
+  /** stops of held parents, handled when they are released */
+  private deferred: Exclude<Stop, { kind: 'timeout' }>[] = [];
+
+  hold(parent: number, child: number): void {
+    this.heldBy.set(parent, child);
+  }
+
+  /** The child is out of its execve (or gone): handle its parent's stops that waited. */
+  release(child: number): void {
+    for (const [parent, holder] of [...this.heldBy]) {
+      if (holder !== child) continue;
+      this.heldBy.delete(parent);
+      const mine = this.deferred.filter((s) => s.tid === parent);
+      this.deferred = this.deferred.filter((s) => s.tid !== parent);
+      for (const stop of mine) {
+        const resume = this.handle(stop);
+        if (resume) this.prog.resume(stop.tid, resume.req, resume.sig);
+      }
+    }
+  }
+
   /** A parent's fork event named `child`: start tracing it (now, or when its first stop comes). */
-  adoptChild(child: number): void {
-    this.tasks.set(child, new RecordTask(child, this, { forked: true }));
+  adoptChild(child: number, memoryParent?: number): void {
+    const task = new RecordTask(child, this, { forked: true });
+    task.memoryParent = memoryParent;
+    this.tasks.set(child, task);
     if (this.early.delete(child)) this.prog.resume(child, PtraceRequest.Cont, 0);
     else this.expected.add(child);
   }

@@ -19,6 +19,8 @@ import { recordSpecial } from './specialSyscalls';
 import { log } from '../shared/log';
 import type { RecordSession } from './recordSession';
 
+const CLONE_VM = 0x100n;
+
 /** A syscall between its entry stop and its exit stop. */
 interface InFlight {
   def: SyscallDef;
@@ -49,15 +51,31 @@ export class RecordTask {
   }
 
   /** The fork/vfork/clone in flight made task `child`: write the call now (vfork returns late). */
-  private onNewTask(child: number): Resume {
+  private onNewTask(child: number, event: PtraceEvent): Resume {
     const f = this.inFlight;
     if (f) {
       this.inFlight = undefined;
       this.s.writer.writeEvent({ tid: this.tid, syscall: { nr: f.def.nr, regs: f.regs.buf, result: child, writes: [] } });
     }
-    this.s.adoptChild(child);
+    const sharesMemory = event === PtraceEvent.Vfork || (f !== undefined && this.cloneFlags(f) & CLONE_VM) !== 0n;
+    this.s.adoptChild(child, sharesMemory ? this.tid : undefined);
     return { req: PtraceRequest.Syscall, sig: 0 };
   }
+
+  /** clone's flags (clone3: the first word of struct clone_args). */
+  private cloneFlags(f: InFlight): bigint {
+    if (f.def.name === 'clone') return f.args[0];
+    if (f.def.name === 'clone3') return this.tracee.read(f.args[0], 8).readBigUInt64LE(0);
+    return 0n;
+  }
+
+  /**
+   * Set for a child that shares its parent's memory (vfork, CLONE_VM): the parent is released by
+   * the kernel during the child's execve, before the exec stop. Its events must come after the
+   * exec in the trace (replay runs the child up to its exec first), so the session holds the
+   * parent's stops while the child is in execve.
+   */
+  memoryParent?: number;
 
   /** The task died inside a syscall: keep the call in the trace, marked as unfinished. */
   writeInterrupted(): void {
@@ -82,6 +100,9 @@ export class RecordTask {
           this.s.writer.writeEvent({ tid: this.tid, syscall: { nr: f.def.nr, regs: f.regs.buf, result: 0, writes: [] } });
         }
         this.recordExec(stop.regs.clone().set('rax', 0n));
+        // A new address space: no longer shared with the parent, which may go on.
+        if (this.memoryParent !== undefined) this.s.release(this.tid);
+        this.memoryParent = undefined;
         this.execPending = true;
         return { req: PtraceRequest.Syscall, sig: 0 };
       case PtraceEvent.Exit:
@@ -89,7 +110,7 @@ export class RecordTask {
       case PtraceEvent.Fork:
       case PtraceEvent.Vfork:
       case PtraceEvent.Clone:
-        return this.onNewTask(Number(stop.msg));
+        return this.onNewTask(Number(stop.msg), stop.event);
       default:
         throw new UserError(`rrts: unexpected ptrace event ${stop.event} (${describeStop(stop)})`);
     }
@@ -104,6 +125,7 @@ export class RecordTask {
     const verdict = special?.atEntry?.(args, this.tracee);
     if (def.record === 'refuse' || verdict?.refuse) this.s.refuse(verdict?.refuse ?? def.refuseWhy ?? `${def.name} is not supported`);
     const inFlight: InFlight = { def, regs, args };
+    if (this.memoryParent !== undefined && (def.name === 'execve' || def.name === 'execveat')) this.s.hold(this.memoryParent, this.tid);
     if (def.record === 'deny' || verdict?.deny) {
       inFlight.denied = verdict?.deny ?? def.denyErrno ?? 38;
       const skip = regs.clone().set('orig_rax', -1n);
@@ -156,6 +178,7 @@ export class RecordTask {
     }
     this.s.writer.writeEvent({ tid: this.tid, syscall: ev });
     this.lastEventRegs = regs;
+    if (this.memoryParent !== undefined && (f.def.name === 'execve' || f.def.name === 'execveat')) this.s.release(this.tid);
     return { req: PtraceRequest.Cont, sig: 0 };
   }
 
