@@ -124,6 +124,8 @@ export class ReplayTask {
   /** set while the task runs after a wait timed out: the request it was resumed with */
   waitingResumed?: PtraceRequest;
   interruptRequested = false;
+  /** a signal already sent for the next signal event (see signalEnding) */
+  signalSent?: number;
   /** reached its exit_group (the main task stays there, stopped) or died */
   exited = false;
   constructor(readonly recTid: number, readonly tid: number) {
@@ -343,8 +345,9 @@ export class ReplaySession {
 
     const resumed = this.cur.waitingResumed;
     if (ev.signal && !ev.signal.fault && !resumed) {
-      // A sent signal: send it again now, then find it at its delivery stop below.
-      this.prog.kill(this.cur.tid, ev.signal.signo);
+      // A sent signal: send it again now (unless already sent), then find its delivery stop below.
+      if (this.cur.signalSent !== ev.signal.signo) this.prog.kill(this.cur.tid, ev.signal.signo);
+      this.cur.signalSent = undefined;
     }
     const firstStop = resumed ? this.cur.waitingResumed! : this.firstStopRequest(ev, o.singleStep ?? false);
     if (firstStop === 'step-over-syscall') return this.stepOverSyscall(o);
@@ -435,7 +438,25 @@ export class ReplaySession {
     return { kind: 'trap', regs: this.cur.tracee.getRegs(), dr6: 0x4000n /* BS: single step */ };
   }
 
-  private executesInPlace(s: SyscallEvent): boolean {
+  /**
+   * rt_sigsuspend swaps the signal mask for the length of the call, and the kernel delivers the
+   * signal that ends it with the temporary mask, then restores the old one. Emulating it would
+   * leave the signal blocked; so when the recording has a delivery right after it, replay sends
+   * that signal first and runs rt_sigsuspend for real, which returns at once, as recorded.
+   */
+  private signalEnding(index: number, s: SyscallEvent): number | undefined {
+    if (syscallByNr(s.nr).name !== 'rt_sigsuspend') return undefined;
+    const tid = this.reader.event(index).tid;
+    for (let i = index + 1; i < Math.min(this.reader.eventCount, index + 32); i++) {
+      const e = this.reader.event(i);
+      if (e.tid !== tid) continue;
+      return e.signal && !e.signal.fault ? e.signal.signo : undefined;
+    }
+    return undefined;
+  }
+
+  private executesInPlace(s: SyscallEvent, index = this.nextEvent): boolean {
+    if (this.signalEnding(index, s) !== undefined) return true;
     const def = syscallByNr(s.nr);
     const args = this.args(s);
     const action = def.replay === 'special' ? replaySpecial[def.special ?? def.name]?.action ?? 'emulate' : replayActionFor(def, args, BigInt(s.result ?? 0));
@@ -479,8 +500,13 @@ export class ReplaySession {
     }
     const def = syscallByNr(s.nr);
     const result = BigInt(s.result ?? 0);
-    if (this.executesInPlace(s)) {
+    if (this.executesInPlace(s, index)) {
       // Entry stop of a real call: let it run, check its result.
+      const ending = this.signalEnding(index, s);
+      if (ending !== undefined) {
+        this.prog.kill(this.cur.tid, ending);
+        this.cur.signalSent = ending;
+      }
       const exit = this.resumeWait(PtraceRequest.Syscall);
       if (exit.kind !== 'syscall') throw this.unexpected(index, exit);
       const got = exit.regs.getSigned('rax');

@@ -1,0 +1,177 @@
+/**
+ * Helpers for test/gdb/reverse.test.ts: run a gdb command script against `rrts replay -s`, print
+ * the machine state between marker lines (`dump`), parse those blocks back (`states`) and compare
+ * two of them exactly (`assertSameState`).
+ *
+ * The script is given to gdb with -x, so the first command that fails ends it ("Error in sourced
+ * command file"): a reverse command that errors cannot be hidden by the ones after it, and the
+ * dumps that should follow it are missing, which the test reports.
+ */
+import { strict as assert } from 'assert';
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { GDB_BASE_ARGS, startReplayServer } from '../helpers/gdb';
+
+/** Every general register gdb shows for x86-64, and eflags: what `dump` prints and compares. */
+export const REGS = ['rip', 'rsp', 'rbp', 'rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15', 'eflags'];
+
+export interface ScriptResult {
+  /** gdb's stdout and stderr in the order gdb wrote them */
+  output: string;
+  status: number | null;
+  serverStdout: string;
+  serverStderr: string;
+}
+
+/**
+ * Start `rrts replay -s PORT [serverArgs] TRACE`, then run `gdb -batch -x SCRIPT PROG` with the
+ * given lines as SCRIPT, connected to it. The server is always stopped afterwards.
+ */
+export async function runScript(
+  trace: string,
+  prog: string,
+  scriptDir: string,
+  lines: string[],
+  opts: { serverArgs?: string[]; timeoutMs?: number } = {},
+): Promise<ScriptResult> {
+  const script = path.join(scriptDir, `script-${process.pid}-${++scriptCount}.gdb`);
+  fs.writeFileSync(script, lines.join('\n') + '\n');
+  const server = await startReplayServer(trace, opts.serverArgs ?? []);
+  try {
+    const args = [...GDB_BASE_ARGS, '-batch', '-ex', `target extended-remote 127.0.0.1:${server.port}`, '-x', script, prog];
+    const r = await runMerged('gdb', args, opts.timeoutMs ?? 60_000);
+    return { output: r.output, status: r.status, serverStdout: server.proc.stdout, serverStderr: server.proc.stderr };
+  } finally {
+    await server.stop();
+  }
+}
+let scriptCount = 0;
+
+/** Run a command in its own process group with 2>&1, SIGKILLing the group after `timeoutMs`. */
+function runMerged(cmd: string, args: string[], timeoutMs: number): Promise<{ output: string; status: number | null }> {
+  return new Promise((resolve) => {
+    const child = spawn('/bin/sh', ['-c', 'exec "$0" "$@" 2>&1', cmd, ...args], { stdio: ['ignore', 'pipe', 'ignore'], detached: true });
+    let output = '';
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => (output += d));
+    const timer = setTimeout(() => {
+      output += `\n[test harness: ${cmd} killed after ${timeoutMs} ms]\n`;
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }, timeoutMs);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ output, status });
+    });
+  });
+}
+
+/**
+ * gdb commands printing the registers of REGS and the value of each expression of `exprs`
+ * between the lines `<<<TAG>>>` and `<<</TAG>>>`.
+ */
+export function dump(tag: string, exprs: string[] = []): string[] {
+  const cmds = [`echo <<<${tag}>>>\\n`, `info registers ${REGS.join(' ')}`];
+  exprs.forEach((e, i) => cmds.push(`echo VALUE ${i}: `, `output ${e}`, 'echo \\n'));
+  cmds.push(`echo <<</${tag}>>>\\n`);
+  return cmds;
+}
+
+export interface State {
+  tag: string;
+  /** register name -> its raw value as gdb printed it (hex) */
+  regs: Record<string, string>;
+  /** the printed values of the expressions, in order */
+  values: string[];
+  /** the block as gdb printed it */
+  text: string;
+}
+
+/** Every block printed by `dump` in `output`, by tag. Each must be complete and printed once. */
+export function states(output: string): Map<string, State> {
+  const found = new Map<string, State>();
+  const re = /^<<<([^/>][^>]*)>>>$([\s\S]*?)^<<<\/\1>>>$/gm;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(output))) {
+    const [, tag, text] = m;
+    if (found.has(tag)) throw new Error(`state ${tag} printed twice\n--- gdb output ---\n${output}`);
+    const regs: Record<string, string> = {};
+    const values: string[] = [];
+    for (const line of text.split('\n')) {
+      const r = /^([a-z0-9]+)\s+(0x[0-9a-f]+)\s/.exec(line);
+      if (r && REGS.includes(r[1])) regs[r[1]] = r[2];
+      const v = /^VALUE (\d+): (.*)$/.exec(line);
+      if (v) values[Number(v[1])] = v[2];
+    }
+    const missing = REGS.filter((n) => regs[n] === undefined);
+    if (missing.length) throw new Error(`state ${tag} lacks registers ${missing.join(' ')}:\n${text}`);
+    found.set(tag, { tag, regs, values, text });
+  }
+  return found;
+}
+
+/** The state printed with `tag`; fails the test, showing gdb's output, if there is none. */
+export function stateOf(all: Map<string, State>, tag: string, output: string): State {
+  const s = all.get(tag);
+  if (!s) assert.fail(`no state "${tag}" was printed (gdb stopped early or a command failed)\n--- gdb output ---\n${tail(output)}`);
+  return s;
+}
+
+/** The differences between two states: registers, then values. Empty when they are equal. */
+export function differences(actual: State, expected: State): string[] {
+  const diffs: string[] = [];
+  for (const r of REGS) if (actual.regs[r] !== expected.regs[r]) diffs.push(`${r}: ${actual.regs[r]} instead of ${expected.regs[r]}`);
+  const n = Math.max(actual.values.length, expected.values.length);
+  for (let i = 0; i < n; i++) {
+    if (actual.values[i] !== expected.values[i]) diffs.push(`value ${i}: ${actual.values[i]} instead of ${expected.values[i]}`);
+  }
+  return diffs;
+}
+
+/** Fail unless `actual` (reached backwards, say) has exactly the registers and values of `expected`. */
+export function assertSameState(actual: State, expected: State, what: string): void {
+  const diffs = differences(actual, expected);
+  if (diffs.length === 0) return;
+  assert.fail(
+    `${what}: state "${actual.tag}" differs from "${expected.tag}":\n  ${diffs.join('\n  ')}\n` +
+      `--- ${actual.tag} ---${actual.text}--- ${expected.tag} ---${expected.text}`,
+  );
+}
+
+/** Fail if two states are equal: shows that a comparison between such points can fail. */
+export function assertDifferentState(a: State, b: State, what: string): void {
+  assert.ok(differences(a, b).length > 0, `${what}: states "${a.tag}" and "${b.tag}" are identical, so comparing them proves nothing`);
+}
+
+/**
+ * Each pattern must match a line of `output` after the line matched by the previous pattern.
+ * Returns the matches.
+ */
+export function expectInOrder(output: string, patterns: RegExp[]): RegExpExecArray[] {
+  const lines = output.split('\n');
+  const found: RegExpExecArray[] = [];
+  let at = 0;
+  for (const re of patterns) {
+    let m: RegExpExecArray | null = null;
+    while (at < lines.length && !(m = re.exec(lines[at]))) at++;
+    if (!m) assert.fail(`no line matching ${re} after the ones matched so far (${found.length} of ${patterns.length})\n--- gdb output ---\n${tail(output)}`);
+    found.push(m);
+    at++;
+  }
+  return found;
+}
+
+/** The part of `output` between the marker lines of `fromTag` (its end) and `toTag` (its start). */
+export function between(output: string, fromTag: string, toTag: string): string {
+  const a = output.indexOf(`<<</${fromTag}>>>\n`);
+  const b = output.indexOf(`<<<${toTag}>>>\n`);
+  if (a < 0 || b < 0 || b < a) assert.fail(`no output between states ${fromTag} and ${toTag}\n--- gdb output ---\n${tail(output)}`);
+  return output.slice(a + `<<</${fromTag}>>>\n`.length, b);
+}
+
+function tail(text: string, max = 12000): string {
+  return text.length <= max ? text : `[... ${text.length - max} characters ...]\n${text.slice(-max)}`;
+}
