@@ -1,3 +1,4 @@
+import { rng } from '../../helpers/random';
 import { strict as assert } from 'assert';
 import {
   PacketDecoder, PacketEvent, checksum, encodePacket, encodeRle, escapeBinary, expandRle, unescapeBinary,
@@ -6,16 +7,6 @@ import {
 const b = (s: string) => Buffer.from(s, 'latin1');
 const packets = (events: PacketEvent[]) =>
   events.filter((e) => e.type === 'packet').map((e) => (e as { payload: Buffer }).payload.toString('latin1'));
-
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('gdbstub packet codec', () => {
   describe('checksums and framing', () => {

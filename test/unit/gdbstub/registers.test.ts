@@ -5,6 +5,7 @@ import {
 } from '../../../src/gdbstub/amd64Registers';
 import { RegisterSnapshot } from '../../../src/gdbstub/target';
 import { getUser, makeRegisters, setUser } from './fakeTarget';
+import { rng } from '../../helpers/random';
 
 const AVX = { avx: true };
 const NO_AVX = { avx: false };
@@ -33,15 +34,6 @@ function randomSnapshot(random: () => number): RegisterSnapshot {
   snap.xsave.writeBigUInt64LE(BigInt(Math.floor(random() * 8)), 512);
   snap.xsave.fill(0, 520, 576);
   return snap;
-}
-
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('gdbstub amd64 register file', () => {
