@@ -39,6 +39,14 @@ export class EmuFs {
     }
   }
 
+  /** A replay-private file holding `content` (for /proc files served from the recording). */
+  scratchFile(name: string, content: Buffer): string {
+    this.dir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'rrts-emufs-'));
+    const p = path.join(this.dir, name);
+    if (!fs.existsSync(p)) fs.writeFileSync(p, content);
+    return p;
+  }
+
   dispose(): void {
     if (this.dir) fs.rmSync(this.dir, { recursive: true, force: true });
     this.dir = undefined;

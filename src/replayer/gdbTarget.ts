@@ -82,8 +82,10 @@ export class ReplayGdbTarget implements GdbTarget {
       interrupted: () => this.interruptRequested,
     });
     this.timeline.forgetDebuggerWrites();
-    this.last = this.toStopReason(stop);
-    return this.last;
+    const reason = this.toStopReason(stop);
+    // `?` repeats the stop later: without the console text, which belongs to this resume only.
+    this.last = reason.kind === 'signal' ? { ...reason, message: undefined } : reason;
+    return reason;
   }
 
   interrupt(): void {
@@ -131,6 +133,7 @@ export class ReplayGdbTarget implements GdbTarget {
 
   readonly hostIo: HostIoOps = {
     resolve: async (p) => this.timeline.fileForPath(p),
+    readlink: async (p) => this.timeline.linkForPath(p),
   };
 
   readonly monitor: MonitorOps = {

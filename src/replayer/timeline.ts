@@ -594,7 +594,15 @@ export class ReplayTimeline {
    */
   fileForPath(p: string): string | null {
     const proc = new RegExp(`^/proc/${this.tid}(/task/${this.tid})?/`).exec(p);
-    if (proc) return `/proc/${this.session.pid}/${p.slice(proc[0].length)}`;
+    if (proc) {
+      const rest = p.slice(proc[0].length);
+      // What the kernel keeps of the process's start (its argument area) is the replay's own.
+      if (rest === 'cmdline' || rest === 'environ') {
+        const strings = rest === 'cmdline' ? this.reader.header.argv : this.reader.header.env;
+        return this.emuFs.scratchFile(rest, Buffer.from(strings.map((a) => a + '\0').join('')));
+      }
+      return `/proc/${this.session.pid}/${rest}`;
+    }
     if (!this.fileMap) {
       this.fileMap = new Map();
       const exe = this.reader.event(this.start.event - 1).exec?.exeFile;
@@ -611,6 +619,18 @@ export class ReplayTimeline {
     return fs.existsSync(p) ? p : null;
   }
   private fileScan = 0;
+
+  /** Links gdb reads (info proc): the recorded process's exe and cwd, not the replay's. */
+  linkForPath(p: string): string | null {
+    if (p === `/proc/${this.tid}/exe`) return this.reader.header.exePath;
+    if (p === `/proc/${this.tid}/cwd`) return this.reader.header.cwd;
+    const real = this.fileForPath(p);
+    try {
+      return real ? fs.readlinkSync(real) : null;
+    } catch {
+      return null;
+    }
+  }
 
   close(): void {
     this.session.kill(false);

@@ -80,6 +80,17 @@ export function dump(tag: string, exprs: string[] = []): string[] {
   return cmds;
 }
 
+/**
+ * Like `dump`, with the tag `PREFIX-N` where N is the value of the gdb integer expression
+ * `counter` when the commands run (for dumps inside a gdb `while` loop).
+ */
+export function dumpCounted(prefix: string, counter: string, exprs: string[] = []): string[] {
+  const cmds = [`printf "<<<${prefix}-%d>>>\\n", ${counter}`, `info registers ${REGS.join(' ')}`];
+  exprs.forEach((e, i) => cmds.push(`echo VALUE ${i}: `, `output ${e}`, 'echo \\n'));
+  cmds.push(`printf "<<</${prefix}-%d>>>\\n", ${counter}`);
+  return cmds;
+}
+
 export interface State {
   tag: string;
   /** register name -> its raw value as gdb printed it (hex) */
