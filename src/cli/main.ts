@@ -44,6 +44,9 @@ export async function main(argv: string[]): Promise<number> {
       .help()
       .fail((msg, err) => {
         if (err) throw err;
+        if (ours[0] === 'record' && /non-option arguments/.test(msg)) {
+          throw new UserError('rrts record: name the program to record, e.g. rrts record ./prog ARGS...', 2);
+        }
         throw new UserError(`rrts: ${msg}`, 2);
       })
       .parseAsync();

@@ -7,11 +7,12 @@ import { resolveTrace } from '../trace/traceDir';
 import { TraceReader } from '../trace/traceStream';
 import { ReplaySession } from '../replayer/replaySession';
 import { log } from '../shared/log';
+import { UserError } from '../shared/errors';
 
 interface ReplayArgs {
   trace?: string;
   autopilot?: boolean;
-  port?: number;
+  port?: string;
   host: string;
   goto?: number;
   pid?: number;
@@ -47,19 +48,26 @@ export function replayCommand(setExit: (code: number) => void): CommandModule<ob
       y
         .positional('trace', { type: 'string', describe: 'trace directory (default: the latest)' })
         .option('autopilot', { alias: 'a', type: 'boolean', describe: 'replay to the end without a debugger' })
-        .option('port', { alias: 's', type: 'number', describe: 'serve gdb on this port (default: a free one)' })
+        .option('port', { alias: 's', type: 'string', describe: 'serve gdb on this port (default: a free one)' })
         .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to listen on' })
         .option('goto', { alias: 'g', type: 'number', describe: 'start the debugging session at this event' })
         .option('pid', { alias: 'p', type: 'number', describe: 'debug this process of the recording' })
         .option('gdb', { type: 'boolean', describe: 'start gdb, connected' }) as never,
     handler: async (a) => {
+      const port = a.port === undefined ? undefined : Number(a.port);
+      if (port !== undefined && !(/^\d+$/.test(a.port!) && port <= 65535)) {
+        throw new UserError(`rrts: -s needs a port number from 0 to 65535, not '${a.port}'`, 2);
+      }
       const reader = new TraceReader(resolveTrace(a.trace));
+      if (a.goto !== undefined && !(Number.isInteger(a.goto) && a.goto >= 0 && a.goto < reader.eventCount)) {
+        throw new UserError(`rrts: -g needs an event number from 0 to ${reader.eventCount - 1} (this recording has ${reader.eventCount} events), not '${a.goto}'`, 2);
+      }
       if (a.autopilot) {
         setExit(autopilot(reader));
         return;
       }
       const { serveGdb } = await import('../replayer/gdbServe');
-      setExit(await serveGdb(reader, { port: a.port, host: a.host, gotoEvent: a.goto, pid: a.pid, launchGdb: a.gdb ?? false }));
+      setExit(await serveGdb(reader, { port, host: a.host, gotoEvent: a.goto, pid: a.pid, launchGdb: a.gdb ?? false }));
     },
   };
 }

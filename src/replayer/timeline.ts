@@ -25,6 +25,7 @@ import { WatchKind } from '../gdbstub';
 import { EmuFs } from './emuFs';
 import { Mark, Move, WatchSpec, appendMove, boundary, cloneMark, describeMark } from './marks';
 import { log } from '../shared/log';
+import { UserError } from '../shared/errors';
 import { signalName } from '../shared/signals';
 import { CheckpointStore } from './checkpoints';
 import { ReverseEngine } from './reverse';
@@ -564,7 +565,9 @@ export class ReplayTimeline {
 
   /** Replay forward (no breakpoints) until event `n` is the next to replay: `rrts replay -g N`. */
   async goToEvent(n: number): Promise<void> {
-    if (n < this.start.event) throw new Error(`event ${n} is before the start of the program (event ${this.start.event})`);
+    if (n < this.start.event) {
+      throw new UserError(`rrts: event ${n} is before the program's first instruction (event ${this.start.event}); starting there`, 2);
+    }
     await this.goTo(boundary(Math.min(n, this.reader.eventCount)));
   }
 
