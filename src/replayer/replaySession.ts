@@ -524,7 +524,9 @@ export class ReplaySession {
       const r = special.atEntry({ session: this, event: s, index, args: this.args(s), result });
       if (r === 'end') return;
     }
-    this.prog.setRegs(this.cur.tid, stop.regs.clone().set('rax', result).buf);
+    // r11 is the flags the syscall instruction saved: a single step over it leaves TF there,
+    // which the recorded program never had.
+    this.prog.setRegs(this.cur.tid, stop.regs.clone().set('rax', result).set('r11', recorded.get('r11')).buf);
     this.applyWrites(s);
   }
 

@@ -110,20 +110,18 @@ export class ReverseEngine {
     try {
       if (!openAll()) return undefined;
       let prev = HitCounter.readAll(counters);
-      let startRip = t.registers().rip;
-      const startKey = (): number => keys.findIndex((k) => k.kind === 'bp' && k.addr === startRip);
-      /** Close a counted region: hits since the last note, less the execution we started on. */
-      const note = (from: Mark, to: Mark, own?: { key: number; n: number }): void => {
+      /** Close a counted region: the hits since the last note (plus those of the move's own trap). */
+      const note = (from: Mark, to: Mark, own?: { key: number; n: number }, startedOn?: bigint): void => {
         const now = HitCounter.readAll(counters);
         const counts = new Map<number, number>();
         now.forEach((v, i) => v > prev[i] && counts.set(i, v - prev[i]));
-        // A continue that starts on a breakpoint steps over it: not a hit, but counted.
-        const sk = startKey();
-        const started = counts.get(sk);
-        if (started !== undefined && !own) started > 1 ? counts.set(sk, started - 1) : counts.delete(sk);
+        // Away from an event boundary, a continue starting on a breakpoint steps over it: that
+        // execution is where we were, not a hit, but its counter counted it.
+        const sk = startedOn === undefined ? -1 : keys.findIndex((k) => k.kind === 'bp' && k.addr === startedOn);
+        const extra = counts.get(sk);
+        if (extra !== undefined && sk !== own?.key) extra > 1 ? counts.set(sk, extra - 1) : counts.delete(sk);
         if (own && own.key >= 0 && own.n > 0) counts.set(own.key, (counts.get(own.key) ?? 0) + own.n);
         prev = now;
-        startRip = t.registers().rip;
         if (counts.size) lastRegion = { from, to, counts };
       };
       while (t.session.nextEvent < end.event) {
@@ -146,24 +144,25 @@ export class ReverseEngine {
           const exact: Hit[] = [];
           for (let k = 0; k < move.count; k++) {
             const r = await t.move('step');
-            if (final && k === move.count - 1) break;
-            if (r.kind === 'step' && r.landedOn !== undefined) exact.push({ mark: cloneMark(t.here), kind: 'bp', addr: r.landedOn });
+            const atEnd = final && k === move.count - 1;
+            if (r.kind === 'step' && r.landedOn !== undefined && !atEnd) exact.push({ mark: cloneMark(t.here), kind: 'bp', addr: r.landedOn });
             if (r.kind === 'step' && r.watch) exact.push({ mark: cloneMark(t.here), kind: 'watch', watch: r.watch });
           }
           t.arm(new Set(), []);
           if (exact.length) lastRegion = { exact };
           if (!openAll()) return undefined;
           prev = HitCounter.readAll(counters);
-          startRip = t.registers().rip;
           continue;
         }
         // The move's own trap is where it stops: not counted by a counter; its hits before the
         // last are hits all the same, if the user has that breakpoint or watchpoint too.
         const own = keyOf(move);
         if (own >= 0) counters[own].close();
+        const startedOn = t.here.path.length > 0 ? t.registers().rip : undefined;
         await t.follow(move);
         t.arm(new Set(), []);
-        note(from, cloneMark(t.here), { key: own, n: final ? move.count - 1 : move.count });
+        const ownAtEnd = final && move.kind === 'bp'; // a breakpoint at `end` is not hit yet; a watch trigger there is
+        note(from, cloneMark(t.here), { key: own, n: ownAtEnd ? move.count - 1 : move.count }, startedOn);
         if (own >= 0) {
           const again = open(keys[own]);
           if (!again) return undefined;
@@ -264,15 +263,17 @@ export class ReverseEngine {
           throw new Error(`rrts: reverse search lost its way (${r.kind} while re-reaching the current position)`);
         }
         if (own) done++;
+        // At `end` itself a breakpoint is not yet hit (its instruction is next), but a watchpoint
+        // that triggered there was triggered by the instruction before: that write counts.
         const atEnd = final && done === move.count;
         if (!atEnd) {
           if (r.kind === 'bp' && userBps.has(r.addr)) hits.push({ mark: markWith(mv), kind: 'bp', addr: r.addr });
           else if (r.kind === 'step' && r.landedOn !== undefined && userBps.has(r.landedOn)) {
             hits.push({ mark: markWith(mv), kind: 'bp', addr: r.landedOn });
           }
-          const w = r.kind === 'watch' ? r.watch : r.kind === 'step' ? r.watch : undefined;
-          if (w && userWatches.some((u) => u.addr === w.addr && u.kind === w.kind)) hits.push({ mark: markWith(mv), kind: 'watch', watch: w });
         }
+        const w = r.kind === 'watch' ? r.watch : r.kind === 'step' ? r.watch : undefined;
+        if (w && userWatches.some((u) => u.addr === w.addr && u.kind === w.kind)) hits.push({ mark: markWith(mv), kind: 'watch', watch: w });
         appendMove(log, mv);
       }
     }

@@ -87,6 +87,8 @@ export class ReplayTimeline {
   readonly userWatches: WatchSpec[] = [];
   /** original byte under each int3 in the live process */
   private armedBps = new Map<bigint, number>();
+  /** the breakpoints asked for: armed, or pending until their code is mapped */
+  private wantedBps = new Set<bigint>();
   private armedWatches: ArmedWatch[] = [];
   /** where the live session is */
   here: Mark;
@@ -248,10 +250,12 @@ export class ReplayTimeline {
       t.write(addr, Buffer.from([orig]));
       this.armedBps.delete(addr);
     }
+    this.wantedBps = new Set(bps);
     for (const addr of bps) {
       if (this.armedBps.has(addr)) continue;
+      // Code not mapped yet (a library loaded later): pending, inserted when it appears.
       const orig = t.read(addr, 1);
-      if (orig.length !== 1) throw new Error(`cannot set a breakpoint at 0x${addr.toString(16)}: not mapped`);
+      if (orig.length !== 1) continue;
       this.armedBps.set(addr, orig[0]);
       t.write(addr, Buffer.from([INT3]));
     }
@@ -275,9 +279,11 @@ export class ReplayTimeline {
 
   /** After the program remapped memory, make sure every breakpoint still holds its int3. */
   private refreshBreakpoints(): void {
-    for (const [addr] of this.armedBps) {
+    for (const addr of this.wantedBps) {
       const now = this.session.tracee.read(addr, 1);
-      if (now.length === 1 && now[0] !== INT3) {
+      if (now.length === 0) {
+        this.armedBps.delete(addr); // unmapped: pending again
+      } else if (now[0] !== INT3 || !this.armedBps.has(addr)) {
         this.armedBps.set(addr, now[0]);
         this.session.tracee.write(addr, Buffer.from([INT3]));
       }
@@ -325,8 +331,9 @@ export class ReplayTimeline {
 
   /**
    * One move of the live session with what is armed: a single step, or a continue to the next
-   * armed hit, event, or the end. A continue that starts on an armed breakpoint first steps over
-   * it (that execution is where we are, not a new hit).
+   * armed hit, event, or the end. A continue that starts on an armed breakpoint it stopped at
+   * first steps over it (that execution is where we are, not a new hit); at an event boundary
+   * nothing has run yet, so the breakpoint there is the next hit.
    */
   async move(kind: 'continue' | 'step'): Promise<MoveResult> {
     const r = await this.moveLive(kind);
@@ -336,7 +343,10 @@ export class ReplayTimeline {
 
   private async moveLive(kind: 'continue' | 'step', counterSignal?: number): Promise<MoveResult> {
     const rip = this.registers().rip;
-    if (kind === 'step' || this.armedBps.has(rip)) {
+    // At an event boundary the instruction at rip has not run yet (say, the one after a
+    // syscall): a breakpoint there is hit by continuing, not stepped over.
+    const atBoundary = this.here.path.length === 0 && !this.hereInexact;
+    if (kind === 'step' || (this.armedBps.has(rip) && !atBoundary)) {
       const orig = this.armedBps.get(rip);
       if (orig !== undefined) this.session.tracee.write(rip, Buffer.from([orig]));
       let s: ReplayStop;

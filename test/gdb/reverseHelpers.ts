@@ -74,10 +74,14 @@ function runMerged(cmd: string, args: string[], timeoutMs: number): Promise<{ ou
  * between the lines `<<<TAG>>>` and `<<</TAG>>>`.
  */
 export function dump(tag: string, exprs: string[] = []): string[] {
-  const cmds = [`echo <<<${tag}>>>\\n`, `info registers ${REGS.join(' ')}`];
-  exprs.forEach((e, i) => cmds.push(`echo VALUE ${i}: `, `output ${e}`, 'echo \\n'));
+  const cmds = [`echo <<<${tag}>>>\\n`, `info registers ${REGS.join(' ')}`, ...valueCommands(exprs)];
   cmds.push(`echo <<</${tag}>>>\\n`);
   return cmds;
+}
+
+/** Lines `VALUE N {EXPR}=VALUE` for each expression (`output` prints a value without `$N = `). */
+function valueCommands(exprs: string[]): string[] {
+  return exprs.flatMap((e, i) => [`echo VALUE ${i} {${e.replace(/\\/g, '\\\\')}}=`, `output ${e}`, 'echo \\n']);
 }
 
 /**
@@ -85,8 +89,7 @@ export function dump(tag: string, exprs: string[] = []): string[] {
  * `counter` when the commands run (for dumps inside a gdb `while` loop).
  */
 export function dumpCounted(prefix: string, counter: string, exprs: string[] = []): string[] {
-  const cmds = [`printf "<<<${prefix}-%d>>>\\n", ${counter}`, `info registers ${REGS.join(' ')}`];
-  exprs.forEach((e, i) => cmds.push(`echo VALUE ${i}: `, `output ${e}`, 'echo \\n'));
+  const cmds = [`printf "<<<${prefix}-%d>>>\\n", ${counter}`, `info registers ${REGS.join(' ')}`, ...valueCommands(exprs)];
   cmds.push(`printf "<<</${prefix}-%d>>>\\n", ${counter}`);
   return cmds;
 }
@@ -97,6 +100,8 @@ export interface State {
   regs: Record<string, string>;
   /** the printed values of the expressions, in order */
   values: string[];
+  /** the same, by expression */
+  named: Record<string, string>;
   /** the block as gdb printed it */
   text: string;
 }
@@ -111,15 +116,19 @@ export function states(output: string): Map<string, State> {
     if (found.has(tag)) throw new Error(`state ${tag} printed twice\n--- gdb output ---\n${output}`);
     const regs: Record<string, string> = {};
     const values: string[] = [];
+    const named: Record<string, string> = {};
     for (const line of text.split('\n')) {
       const r = /^([a-z0-9]+)\s+(0x[0-9a-f]+)\s/.exec(line);
       if (r && REGS.includes(r[1])) regs[r[1]] = r[2];
-      const v = /^VALUE (\d+): (.*)$/.exec(line);
-      if (v) values[Number(v[1])] = v[2];
+      const v = /^VALUE (\d+) \{(.*)\}=(.*)$/.exec(line);
+      if (v) {
+        values[Number(v[1])] = v[3];
+        named[v[2]] = v[3];
+      }
     }
     const missing = REGS.filter((n) => regs[n] === undefined);
     if (missing.length) throw new Error(`state ${tag} lacks registers ${missing.join(' ')}:\n${text}`);
-    found.set(tag, { tag, regs, values, text });
+    found.set(tag, { tag, regs, values, named, text });
   }
   return found;
 }
@@ -129,6 +138,13 @@ export function stateOf(all: Map<string, State>, tag: string, output: string): S
   const s = all.get(tag);
   if (!s) assert.fail(`no state "${tag}" was printed (gdb stopped early or a command failed)\n--- gdb output ---\n${tail(output)}`);
   return s;
+}
+
+/** The value `expr` had in state `s` (it must have been printed there). */
+export function val(s: State, expr: string): string {
+  const v = s.named[expr];
+  if (v === undefined) assert.fail(`state ${s.tag} has no value for ${expr}:${s.text}`);
+  return v;
 }
 
 /** The differences between two states: registers, then values. Empty when they are equal. */
@@ -142,14 +158,30 @@ export function differences(actual: State, expected: State): string[] {
   return diffs;
 }
 
-/** Fail unless `actual` (reached backwards, say) has exactly the registers and values of `expected`. */
-export function assertSameState(actual: State, expected: State, what: string): void {
-  const diffs = differences(actual, expected);
+/**
+ * Fail unless `actual` (reached backwards, say) has exactly the registers and values of
+ * `expected`. `ignore` names registers left out of the comparison (each use says why).
+ */
+export function assertSameState(actual: State, expected: State, what: string, ignore: string[] = []): void {
+  const diffs = differences(actual, expected).filter((d) => !ignore.includes(d.split(':')[0]));
   if (diffs.length === 0) return;
   assert.fail(
     `${what}: state "${actual.tag}" differs from "${expected.tag}":\n  ${diffs.join('\n  ')}\n` +
       `--- ${actual.tag} ---${actual.text}--- ${expected.tag} ---${expected.text}`,
   );
+}
+
+/**
+ * Fail unless each pair `[actual, expected]` has the same state; the message lists every pair
+ * that differs and how (not only the first), so that one failure shows the whole pattern.
+ */
+export function assertSameStates(pairs: [State, State][], what: string): void {
+  const bad = pairs
+    .map(([a, e]) => ({ a, e, diffs: differences(a, e) }))
+    .filter((p) => p.diffs.length > 0);
+  if (bad.length === 0) return;
+  const lines = bad.map((p) => `  ${p.a.tag} vs ${p.e.tag} (rip ${p.e.regs.rip}): ${p.diffs.join('; ')}`);
+  assert.fail(`${what}: ${bad.length} of ${pairs.length} states differ:\n${lines.join('\n')}\n--- first: ${bad[0].a.tag} ---${bad[0].a.text}--- ${bad[0].e.tag} ---${bad[0].e.text}`);
 }
 
 /** Fail if two states are equal: shows that a comparison between such points can fail. */
