@@ -86,12 +86,18 @@ export class CheckpointStore {
     return ReplaySession.fromCheckpoint(c.cp, this.t.reader, { echoStdio: this.t.echo }, this.t.emuFs);
   }
 
+  /**
+   * Drop checkpoints past MAX_CHECKPOINTS: the one whose removal leaves the smallest hole
+   * relative to its distance from the current event. Near where the user is they stay dense
+   * (going back a little is cheap), further back the spacing grows about geometrically.
+   */
   private thin(): void {
+    const now = this.t.session.nextEvent;
     while (this.list.length > MAX_CHECKPOINTS) {
       let victim = 1;
       let smallest = Infinity;
       for (let i = 1; i < this.list.length - 1; i++) {
-        const hole = this.list[i + 1].event - this.list[i - 1].event;
+        const hole = (this.list[i + 1].event - this.list[i - 1].event) / Math.max(1, now - this.list[i].event);
         if (hole < smallest) smallest = hole, victim = i;
       }
       dropCheckpoint(this.list[victim].cp);
