@@ -21,7 +21,7 @@
  */
 import * as os from 'os';
 import { rrtsSpawn } from '../shared/native/binding';
-import { ptrace, last, PtraceRequest } from '../shared/native/ops';
+import { ptrace, last, PtraceRequest, Op } from '../shared/native/ops';
 import { RecordTask, Resume } from './recordTask';
 import { Stop, decodeStop } from '../shared/stop';
 import { ErrnoError, UserError } from '../shared/errors';
@@ -43,6 +43,7 @@ export interface RecordOptions {
 export type RecordOutcome = { code: number } | { signal: number; core: boolean };
 
 const WAIT_SLICE_MS = 250;
+const SCHED_SLICE_MS = 20;
 const YIELD_MS = 50;
 
 export class RecordSession {
@@ -86,14 +87,61 @@ export class RecordSession {
       pid, hostname: os.hostname(),
     });
 
-    this.prog.resume(pid, PtraceRequest.Cont, 0);
+    this.schedule(pid, { req: PtraceRequest.Cont, sig: 0 });
+    this.dispatch();
     while (this.tasks.size > 0) {
       const stop = await this.waitAny();
       if (stop.kind === 'timeout') continue;
+      if (this.userRunning === stop.tid) this.userRunning = undefined;
       const resume = this.handle(stop);
-      if (resume) this.prog.resume(stop.tid, resume.req, resume.sig);
+      if (resume) this.schedule(stop.tid, resume);
+      this.dispatch();
     }
     return this.outcome ?? { code: 0 };
+  }
+
+  /*
+   * Scheduling, as rr does it: one task at a time in user space, so that the trace orders the
+   * tasks' events as they really happened (two processes printing at once print in trace
+   * order). A task entering a call that may block lets the next one run; so does one that has
+   * not stopped within SCHED_SLICE_MS (waiting on shared memory, or in a call the table does not
+   * know to block).
+   */
+  private userRunning?: number;
+  private readonly ready: { tid: number; r: Resume }[] = [];
+  /** resumes queued on the ptrace queue, not yet run (they run with the next wait) */
+  private queued: { tid: number; r: Resume }[] = [];
+
+  private schedule(tid: number, r: Resume): void {
+    this.ready.push({ tid, r });
+  }
+
+  private dispatch(): void {
+    while (this.userRunning === undefined && this.ready.length > 0) {
+      const next = this.ready.shift()!;
+      this.prog.resume(next.tid, next.r.req, next.r.sig);
+      this.queued.push(next);
+      if (!next.r.mayBlock) this.userRunning = next.tid;
+    }
+  }
+
+  /** Run the queued resumes and wait; a resume of a task that just died is dropped. */
+  private waitOnce(sliceMs: number): Stop | undefined {
+    const res = this.prog.wait(-1, sliceMs).run(true);
+    const ran = res.filter((r) => r.op === Op.Resume).length;
+    const rest = this.queued.slice(ran);
+    const failed = res.find((r) => r.op === Op.Resume && r.ret < 0);
+    this.queued = [];
+    const w = last(res);
+    if (w.op === Op.Wait && w.ret >= 0) return decodeStop(w.data);
+    if (failed && this.userRunning !== undefined && !rest.some((q) => q.tid === this.userRunning)) this.userRunning = undefined;
+    for (const q of rest) {
+      this.prog.resume(q.tid, q.r.req, q.r.sig);
+      this.queued.push(q);
+    }
+    if (!failed) throw new ErrnoError(-w.ret, 'waitpid');
+    this.dispatch();
+    return undefined;
   }
 
   /** Wait for any task, in slices so that Node's event loop (signals to rrts) gets turns. */
@@ -105,13 +153,20 @@ export class RecordSession {
       this.lastYield = Date.now();
       if (this.stopping) for (const t of this.tasks.keys()) this.prog.kill(t, SIG.SIGKILL);
     }
-    let stop = decodeStop(last(this.prog.wait(-1, WAIT_SLICE_MS).run()).data);
-    while (stop.kind === 'timeout') {
+    for (;;) {
+      const slice = this.ready.length > 0 ? SCHED_SLICE_MS : WAIT_SLICE_MS;
+      const stop = this.waitOnce(slice);
+      if (!stop) continue;
+      if (stop.kind !== 'timeout') return stop;
+      if (this.userRunning !== undefined && this.ready.length > 0) {
+        // The running task is taking its time (blocked, or spinning): let the next one run too.
+        this.userRunning = undefined;
+        this.dispatch();
+        continue;
+      }
       await new Promise((resolve) => setImmediate(resolve));
       if (this.stopping) for (const t of this.tasks.keys()) this.prog.kill(t, SIG.SIGKILL);
-      stop = decodeStop(last(this.prog.wait(-1, WAIT_SLICE_MS).run()).data);
     }
-    return stop;
   }
 
   private handle(stop: Exclude<Stop, { kind: 'timeout' }>): Resume | undefined {
@@ -168,7 +223,7 @@ export class RecordSession {
       this.deferred = this.deferred.filter((s) => s.tid !== parent);
       for (const stop of mine) {
         const resume = this.handle(stop);
-        if (resume) this.prog.resume(stop.tid, resume.req, resume.sig);
+        if (resume) this.schedule(stop.tid, resume);
       }
     }
   }
@@ -178,7 +233,7 @@ export class RecordSession {
     const task = new RecordTask(child, this, { forked: true });
     task.memoryParent = memoryParent;
     this.tasks.set(child, task);
-    if (this.early.delete(child)) this.prog.resume(child, PtraceRequest.Cont, 0);
+    if (this.early.delete(child)) this.schedule(child, { req: PtraceRequest.Cont, sig: 0 });
     else this.expected.add(child);
   }
 

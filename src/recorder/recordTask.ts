@@ -14,7 +14,7 @@ import { readMaps } from '../shared/procMaps';
 import { decodeTscInstruction, applyTsc } from '../shared/rdtsc';
 import { SIG, isFault, signalName } from '../shared/signals';
 import { Mapping, SyscallEvent } from '../trace/schema';
-import { SyscallDef, syscallByNr, entryReads, collectOutparams, SnapshotReader } from '../shared/syscalls';
+import { SyscallDef, syscallByNr, entryReads, collectOutparams, SnapshotReader, mayBlockFor } from '../shared/syscalls';
 import { recordSpecial } from './specialSyscalls';
 import { log } from '../shared/log';
 import type { RecordSession } from './recordSession';
@@ -30,7 +30,8 @@ interface InFlight {
   denied?: number;
 }
 
-export type Resume = { req: PtraceRequest; sig: number };
+/** How to resume a task; `mayBlock`: it is entering a call that may wait (others may run). */
+export type Resume = { req: PtraceRequest; sig: number; mayBlock?: boolean };
 
 export class RecordTask {
   readonly tracee: Tracee;
@@ -59,7 +60,8 @@ export class RecordTask {
     }
     const sharesMemory = event === PtraceEvent.Vfork || (f !== undefined && this.cloneFlags(f) & CLONE_VM) !== 0n;
     this.s.adoptChild(child, sharesMemory ? this.tid : undefined);
-    return { req: PtraceRequest.Syscall, sig: 0 };
+    // A vfork parent waits in the kernel until the child execs or exits.
+    return { req: PtraceRequest.Syscall, sig: 0, mayBlock: event === PtraceEvent.Vfork };
   }
 
   /** clone's flags (clone3: the first word of struct clone_args). */
@@ -85,7 +87,7 @@ export class RecordTask {
     this.s.writer.writeEvent({ tid: this.tid, syscall: { nr: f.def.nr, regs: f.regs.buf, result: 0, writes: [], interrupted: true } });
   }
 
-  onEvent(stop: Extract<Stop, { kind: 'event' }>): { req: PtraceRequest; sig: number } {
+  onEvent(stop: Extract<Stop, { kind: 'event' }>): Resume {
     switch (stop.event) {
       case PtraceEvent.Seccomp:
         if (!this.execSeen) return { req: PtraceRequest.Cont, sig: 0 }; // rrts's own execve of the program
@@ -116,7 +118,7 @@ export class RecordTask {
     }
   }
 
-  private onSyscallEntry(regs: Registers): { req: PtraceRequest; sig: number } {
+  private onSyscallEntry(regs: Registers): Resume {
     const nr = regs.syscallNo;
     const def = syscallByNr(nr);
     const args = [0, 1, 2, 3, 4, 5].map((i) => regs.arg(i));
@@ -140,7 +142,7 @@ export class RecordTask {
       return { req: PtraceRequest.Cont, sig: 0 };
     }
     this.inFlight = inFlight;
-    return { req: PtraceRequest.Syscall, sig: 0 };
+    return { req: PtraceRequest.Syscall, sig: 0, mayBlock: mayBlockFor(def, args) };
   }
 
   onSyscallExit(exitRegs: Registers): { req: PtraceRequest; sig: number } {

@@ -6,26 +6,8 @@
 import { strict as assert } from 'assert';
 import * as path from 'path';
 import { compileFixture, fixtureLine, tempDir } from '../helpers/compile';
-import { InteractiveGdb, haveGdb, runGdb, startReplayServer, ReplayServer } from '../helpers/gdb';
+import { InteractiveGdb, expectInOrder, haveGdb, runGdb, startReplayServer, ReplayServer } from '../helpers/gdb';
 import { killAll, record, sleep, summary } from '../helpers/rrts';
-
-/**
- * Each pattern must match a line of `output` after the line matched by the previous pattern.
- * Returns the matches.
- */
-function expectInOrder(output: string, patterns: RegExp[]): RegExpExecArray[] {
-  const lines = output.split('\n');
-  const found: RegExpExecArray[] = [];
-  let at = 0;
-  for (const re of patterns) {
-    let m: RegExpExecArray | null = null;
-    while (at < lines.length && !(m = re.exec(lines[at]))) at++;
-    if (!m) assert.fail(`no line matching ${re} after the ones matched so far (${found.length} of ${patterns.length})\n--- gdb output ---\n${output}`);
-    found.push(m);
-    at++;
-  }
-  return found;
-}
 
 function expectNone(output: string, re: RegExp, why: string): void {
   const line = output.split('\n').find((l) => re.test(l));

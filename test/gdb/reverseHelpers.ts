@@ -11,7 +11,8 @@ import { strict as assert } from 'assert';
 import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { GDB_BASE_ARGS, startReplayServer } from '../helpers/gdb';
+import { GDB_BASE_ARGS, expectInOrder, startReplayServer, tail } from '../helpers/gdb';
+export { expectInOrder };
 
 /** Every general register gdb shows for x86-64, and eflags: what `dump` prints and compares. */
 export const REGS = ['rip', 'rsp', 'rbp', 'rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15', 'eflags'];
@@ -189,24 +190,6 @@ export function assertDifferentState(a: State, b: State, what: string): void {
   assert.ok(differences(a, b).length > 0, `${what}: states "${a.tag}" and "${b.tag}" are identical, so comparing them proves nothing`);
 }
 
-/**
- * Each pattern must match a line of `output` after the line matched by the previous pattern.
- * Returns the matches.
- */
-export function expectInOrder(output: string, patterns: RegExp[]): RegExpExecArray[] {
-  const lines = output.split('\n');
-  const found: RegExpExecArray[] = [];
-  let at = 0;
-  for (const re of patterns) {
-    let m: RegExpExecArray | null = null;
-    while (at < lines.length && !(m = re.exec(lines[at]))) at++;
-    if (!m) assert.fail(`no line matching ${re} after the ones matched so far (${found.length} of ${patterns.length})\n--- gdb output ---\n${tail(output)}`);
-    found.push(m);
-    at++;
-  }
-  return found;
-}
-
 /** The part of `output` between the marker lines of `fromTag` (its end) and `toTag` (its start). */
 export function between(output: string, fromTag: string, toTag: string): string {
   const a = output.indexOf(`<<</${fromTag}>>>\n`);
@@ -215,6 +198,3 @@ export function between(output: string, fromTag: string, toTag: string): string 
   return output.slice(a + `<<</${fromTag}>>>\n`.length, b);
 }
 
-function tail(text: string, max = 12000): string {
-  return text.length <= max ? text : `[... ${text.length - max} characters ...]\n${text.slice(-max)}`;
-}

@@ -5,6 +5,7 @@
  */
 import { ChildProcess, spawn, spawnSync } from 'child_process';
 import * as net from 'net';
+import { strict as assert } from 'assert';
 import { RrtsProcess, startRrts, sleep } from './rrts';
 
 /** A TCP port nobody listens on right now. */
@@ -161,4 +162,27 @@ export class InteractiveGdb {
 
 export function haveGdb(): boolean {
   return spawnSync('gdb', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+/**
+ * Each pattern must match a line of `output` after the line matched by the previous pattern.
+ * Returns the matches.
+ */
+export function expectInOrder(output: string, patterns: RegExp[]): RegExpExecArray[] {
+  const lines = output.split('\n');
+  const found: RegExpExecArray[] = [];
+  let at = 0;
+  for (const re of patterns) {
+    let m: RegExpExecArray | null = null;
+    while (at < lines.length && !(m = re.exec(lines[at]))) at++;
+    if (!m) assert.fail(`no line matching ${re} after the ones matched so far (${found.length} of ${patterns.length})\n--- gdb output ---\n${tail(output)}`);
+    found.push(m);
+    at++;
+  }
+  return found;
+}
+
+/** The end of a long output, for failure messages. */
+export function tail(text: string, max = 12000): string {
+  return text.length <= max ? text : `[... ${text.length - max} characters ...]\n${text.slice(-max)}`;
 }
