@@ -8,7 +8,7 @@
  */
 import {
   GdbTarget, StopReason, RegisterSnapshot, ResumeRequest, ThreadInfo, BreakpointOps, WatchpointOps,
-  WatchKind, ReverseOps, AuxvOps, ExecFileOps, HostIoOps, MonitorOps, TargetError,
+  WatchKind, ReverseOps, AuxvOps, ExecFileOps, HostIoOps, MonitorOps, SiginfoOps, TargetError,
 } from '../gdbstub';
 import { SIG } from '../shared/signals';
 import { Registers } from '../shared/registers';
@@ -130,6 +130,14 @@ export class ReplayGdbTarget implements GdbTarget {
   readonly auxv: AuxvOps = { read: async () => this.timeline.auxv() };
 
   readonly execFile: ExecFileOps = { path: async () => this.timeline.exePath };
+
+  readonly siginfo: SiginfoOps = {
+    read: async () => {
+      const si = this.timeline.siginfo();
+      if (!si) throw new TargetError('no signal at this point', { errno: 22 });
+      return si;
+    },
+  };
 
   readonly hostIo: HostIoOps = {
     resolve: async (p) => this.timeline.fileForPath(p),

@@ -105,6 +105,16 @@ export class ReplayTimeline {
   private lastYield = Date.now();
   /** where the last single step ended (see noteMove) */
   private lastStepLanding?: bigint;
+  /** the recorded siginfo of the signal gdb was last told about, while still there ($_siginfo) */
+  private signalStop?: { mark: Mark; siginfo: Buffer };
+
+  /** siginfo of the signal stop we are at, if any. */
+  siginfo(): Buffer | undefined {
+    const s = this.signalStop;
+    if (!s || s.mark.event !== this.here.event || s.mark.path.length !== this.here.path.length) return undefined;
+    return s.siginfo;
+  }
+
   /** user marks: `monitor checkpoint` */
   readonly userMarks: Mark[] = [];
 
@@ -458,6 +468,7 @@ export class ReplayTimeline {
           return { kind: 'step' };
         case 'event': {
           if (m.signal !== undefined && this.reader.event(m.index).tid === this.session.main.recTid) {
+            this.signalStop = { mark: cloneMark(this.here), siginfo: Buffer.from(this.reader.event(m.index).signal!.siginfo) };
             return { kind: 'signal', signal: m.signal };
           }
           if (m.watchWrite) return { kind: 'watchpoint', watch: watchReason(m.watchWrite), addr: m.watchWrite.addr };
