@@ -255,6 +255,21 @@ describe('gdb: reverse execution', function () {
     };
     return { st: (tag: string) => stateOf(all, tag, r.output), last };
   }
+  /** Round 2's two writes of g_sum (in body, then at the round's end), reached going forwards. */
+  async function round2Writes() {
+    const mainVars = [...V, 'i'];
+    const bodyVars = [...V, 'i', 'v'];
+    const writes = await forwardWrites([
+      { prefix: 'fs', tag: 'TAG-BODY-SUM', round: 2, vars: bodyVars },
+      { prefix: 'fe', tag: 'TAG-ROUND-END', round: 2, vars: mainVars },
+    ]);
+    const fwd = writes.st, fs2 = writes.last('fs'), fe2 = writes.last('fe');
+    return {
+      fwd, fs2, fe2,
+      sumBefore: val(fwd('fs-0'), 'g_sum'), sumAfterBody: val(fwd(`fs-${fs2}`), 'g_sum'), sumAfterEnd: val(fwd(`fe-${fe2}`), 'g_sum'),
+    };
+  }
+
 
   it('a hardware watchpoint backwards: reverse-continue shows Old/New reversed and stops just before each write', async () => {
     const mainVars = [...V, 'i'];
@@ -269,12 +284,7 @@ describe('gdb: reverse execution', function () {
     ];
     const r = await main(script);
     const st = parse(r);
-    const writes = await forwardWrites([
-      { prefix: 'fs', tag: 'TAG-BODY-SUM', round: 2, vars: bodyVars },
-      { prefix: 'fe', tag: 'TAG-ROUND-END', round: 2, vars: mainVars },
-    ]);
-    const fwd = writes.st, fs2 = writes.last('fs'), fe2 = writes.last('fe');
-    const sumBefore = val(fwd('fs-0'), 'g_sum'), sumAfterBody = val(fwd(`fs-${fs2}`), 'g_sum'), sumAfterEnd = val(fwd(`fe-${fe2}`), 'g_sum');
+    const { fwd, fs2, fe2, sumBefore, sumAfterBody, sumAfterEnd } = await round2Writes();
     assert.equal(val(st('at-body-3'), 'g_sum'), sumAfterEnd, 'g_sum at the start of round 3 is what round 2 left');
 
     expectBetween(r.output, 'at-body-3', 'w-end-2', [
@@ -309,12 +319,7 @@ describe('gdb: reverse execution', function () {
     ];
     const r = await main(script);
     const st = parse(r);
-    const writes = await forwardWrites([
-      { prefix: 'fs', tag: 'TAG-BODY-SUM', round: 2, vars: bodyVars },
-      { prefix: 'fe', tag: 'TAG-ROUND-END', round: 2, vars: mainVars },
-    ]);
-    const fwd = writes.st, fs2 = writes.last('fs'), fe2 = writes.last('fe');
-    const sumBefore = val(fwd('fs-0'), 'g_sum'), sumAfterBody = val(fwd(`fs-${fs2}`), 'g_sum'), sumAfterEnd = val(fwd(`fe-${fe2}`), 'g_sum');
+    const { fwd, fs2, fe2, sumBefore, sumAfterBody, sumAfterEnd } = await round2Writes();
     // the forward watchpoint stops are right after the writes
     assertSameState(st('fw-sum-2'), fwd(`fs-${fs2}`), 'forward watchpoint stop after the TAG-BODY-SUM write');
     assertSameState(st('fw-end-2'), fwd(`fe-${fe2}`), 'forward watchpoint stop after the TAG-ROUND-END write');
