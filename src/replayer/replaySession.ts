@@ -87,31 +87,44 @@ export interface SessionCheckpoint {
   exitedTasks: number[];
 }
 
+/**
+ * Wait for the first stop of a process replay just created (the kernel's SIGSTOP for an
+ * auto-attached child), letting it through anything before; false if it died instead.
+ */
+function awaitStartStop(tid: number): boolean {
+  for (;;) {
+    const s = decodeStop(last(ptrace.wait(tid).run()).data);
+    if (s.kind === 'signal' && s.signal === SIG.SIGSTOP) return true;
+    if (s.kind === 'exited' || s.kind === 'killed') return false;
+    ptrace.resume(tid, PtraceRequest.Cont, 0);
+  }
+}
+
+/** Wait for a process of ours to die (killing it first if asked), letting it through exit stops. */
+function reapProcess(tid: number, kill: boolean): void {
+  if (kill) ptrace.kill(tid, SIG.SIGKILL);
+  for (let i = 0; i < 100; i++) {
+    const w = last(ptrace.wait(tid, 2000).run(true));
+    if (w.ret < 0) break;
+    const st = decodeStop(w.data);
+    if (st.kind === 'exited' || st.kind === 'killed' || st.kind === 'timeout') break;
+    ptrace.resume(tid, PtraceRequest.Cont, 0);
+  }
+  ptrace.forget(tid).run(true);
+}
+
 /** Fork the stopped process `t` through the stub page; the child gets `regs` and stays stopped. */
 function forkFrozen(t: Tracee, regs: Registers): number {
   const tid = Number(t.syscall(STUB_SYSCALL, SYS.clone, 0n, 0n, 0n, 0n, 0n));
   if (tid <= 0) throw new Error(`rrts: could not fork the replayed process for a checkpoint (${tid})`);
-  for (;;) {
-    const s = decodeStop(last(ptrace.wait(tid).run()).data);
-    if (s.kind === 'signal' && s.signal === SIG.SIGSTOP) break;
-    if (s.kind === 'exited' || s.kind === 'killed') throw new Error('rrts: a checkpoint process died at birth');
-    ptrace.resume(tid, PtraceRequest.Cont, 0);
-  }
+  if (!awaitStartStop(tid)) throw new Error('rrts: a checkpoint process died at birth');
   new Tracee(tid).setRegs(regs);
   return tid;
 }
 
 /** Kill a checkpoint's frozen process. */
 export function dropCheckpoint(cp: SessionCheckpoint): void {
-  ptrace.kill(cp.tid, SIG.SIGKILL);
-  for (let i = 0; i < 50; i++) {
-    const w = last(ptrace.wait(cp.tid, 1000).run(true));
-    if (w.ret < 0) break;
-    const st = decodeStop(w.data);
-    if (st.kind === 'exited' || st.kind === 'killed' || st.kind === 'timeout') break;
-    ptrace.resume(cp.tid, PtraceRequest.Cont, 0);
-  }
-  ptrace.forget(cp.tid).run(true);
+  reapProcess(cp.tid, true);
 }
 
 /** One replayed process (recorded tid -> the replay's own tid) and where it stands. */
@@ -158,12 +171,7 @@ export class ReplaySession {
    * kernel's SIGSTOP for auto-attached children) and start tracking it.
    */
   adoptChild(recTid: number, tid: number, parent: ReplayTask, sharesMemory: boolean): ReplayTask {
-    for (;;) {
-      const s = decodeStop(last(this.prog.wait(tid).run()).data);
-      if (s.kind === 'signal' && s.signal === SIG.SIGSTOP) break;
-      if (s.kind === 'exited' || s.kind === 'killed') throw new DivergenceError(this.nextEvent, 'CLONE', 'the new process died at birth');
-      this.prog.resume(tid, PtraceRequest.Cont, 0);
-    }
+    if (!awaitStartStop(tid)) throw new DivergenceError(this.nextEvent, 'CLONE', 'the new process died at birth');
     const child = new ReplayTask(recTid, tid);
     this.tasks.set(recTid, child);
     this.onNewTask?.(child, parent, sharesMemory);
@@ -574,24 +582,11 @@ export class ReplaySession {
     if (signal && task.pendingSignal === signal) {
       this.prog.resume(task.tid, PtraceRequest.Cont, signal);
       task.pendingSignal = 0;
-      this.reap(task, false);
+      reapProcess(task.tid, false);
     } else if (task !== this.main) {
-      this.reap(task, true);
+      reapProcess(task.tid, true);
     }
     task.exited = true;
-  }
-
-  /** Wait for a task to die (killing it first if asked), letting it through exit stops. */
-  private reap(task: ReplayTask, kill: boolean): void {
-    if (kill) this.prog.kill(task.tid, SIG.SIGKILL);
-    for (let i = 0; i < 100; i++) {
-      const w = last(this.prog.wait(task.tid, 2000).run(true));
-      if (w.ret < 0) break;
-      const s = decodeStop(w.data);
-      if (s.kind === 'exited' || s.kind === 'killed' || s.kind === 'timeout') break;
-      this.prog.resume(task.tid, PtraceRequest.Cont, 0);
-    }
-    this.prog.forget(task.tid);
   }
 
   /** End the replayed processes (they never exit by themselves: exit_group is not executed). */
@@ -599,7 +594,7 @@ export class ReplaySession {
     if (disposeFiles) this.emuFs.dispose();
     for (const t of this.tasks.values()) {
       if ((t.exited && t !== this.main) || t.tid < 0) continue;
-      this.reap(t, true);
+      reapProcess(t.tid, true);
       t.exited = true;
     }
     this.prog.run(true);
