@@ -16,6 +16,7 @@ import { SIG, isFault, signalName } from '../shared/signals';
 import { Mapping, SyscallEvent } from '../trace/schema';
 import { SyscallDef, syscallByNr, entryReads, collectOutparams, SnapshotReader, mayBlockFor } from '../shared/syscalls';
 import { recordSpecial } from './specialSyscalls';
+import { stdioOf } from './stdio';
 import { log } from '../shared/log';
 import type { RecordSession } from './recordSession';
 
@@ -187,9 +188,7 @@ export class RecordTask {
   /** A write that reached rrts's own stdout/stderr: replay prints the same bytes. */
   private captureStdio(def: SyscallDef, args: bigint[], result: bigint, ev: SyscallEvent): void {
     const w = def.stdioWrite!;
-    const fd = Number(args[w.fdArg]);
-    const [k1, k2] = this.prog.kcmpFile(this.tid, fd, 1).kcmpFile(this.tid, fd, 2).run(true).slice(-2);
-    const which = fd === 2 && k2?.ret === 0 ? 2 : k1?.ret === 0 ? 1 : k2?.ret === 0 ? 2 : 0;
+    const which = stdioOf(this.tid, Number(args[w.fdArg]));
     if (!which) return;
     ev.stdioFd = which;
     ev.stdioData = this.writtenBytes(def, args, result);

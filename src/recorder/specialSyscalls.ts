@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import { Tracee } from '../shared/tracee';
-import { ptrace } from '../shared/native/ops';
+import { stdioOf } from './stdio';
 import { TraceWriter } from '../trace/traceStream';
 import { SyscallEvent } from '../trace/schema';
 import { isErrorResult } from '../shared/syscalls';
@@ -61,12 +61,7 @@ function saveMappedFile(ctx: ExitContext): void {
  */
 function denyIntoStdio(outFdArg: number, errno: number): RecordSpecial {
   return {
-    atEntry: (args, t) => {
-      const fd = Number(BigInt.asIntN(64, args[outFdArg]));
-      if (fd < 0) return undefined;
-      const [k1, k2] = ptrace.kcmpFile(t.tid, fd, 1).kcmpFile(t.tid, fd, 2).run(true).slice(-2);
-      return k1?.ret === 0 || k2?.ret === 0 ? { deny: errno } : undefined;
-    },
+    atEntry: (args, t) => (stdioOf(t.tid, Number(BigInt.asIntN(64, args[outFdArg]))) ? { deny: errno } : undefined),
   };
 }
 const ENOSYS = 38, EINVAL = 22;
