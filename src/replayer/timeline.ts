@@ -51,7 +51,8 @@ export interface TimelineResume {
 export type MoveResult =
   | { kind: 'bp'; addr: bigint }
   | { kind: 'watch'; watch: WatchSpec }
-  | { kind: 'step'; landedOn?: bigint; watch?: WatchSpec }
+  /** `rip`: where the step ended, when the stop told (saves asking) */
+  | { kind: 'step'; landedOn?: bigint; watch?: WatchSpec; rip?: bigint }
   | { kind: 'event'; index: number; signal?: number; watchWrite?: WatchSpec }
   | { kind: 'end' }
   /** stopped by Ctrl-C; `exact` when that happened between two moves (the position is a mark) */
@@ -399,7 +400,7 @@ export class ReplayTimeline {
         const w = this.watchHitByDr6(s.dr6);
         if (!stepping) return w ? { kind: 'watch', watch: w } : { kind: 'step' };
         const rip = s.regs.rip;
-        return { kind: 'step', watch: w, landedOn: this.armedBps.has(rip) ? rip : undefined };
+        return { kind: 'step', watch: w, landedOn: this.armedBps.has(rip) ? rip : undefined, rip };
       }
       case 'event': {
         const ev = this.reader.event(s.index);
@@ -433,7 +434,7 @@ export class ReplayTimeline {
       case 'watch': appendMove(this.here.path, { kind: 'watch', watches: this.armedWatches.map(({ slot: _s, ...w }) => w), count: 1 }); break;
       case 'step':
         appendMove(this.here.path, { kind: 'step', count: 1 });
-        this.lastStepLanding = this.registers().rip;
+        this.lastStepLanding = r.rip ?? this.registers().rip;
         break;
       case 'event':
       case 'end': this.here = boundary(this.session.nextEvent); break;
