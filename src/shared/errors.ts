@@ -1,7 +1,6 @@
 /**
- * The four kinds of failure in rrts:
+ * The kinds of failure in rrts:
  * - ErrnoError: the kernel said no (an expected failure the caller may handle);
- * - TraceeDiedError: the tracee went away under us (handled by reaping it);
  * - InvariantError: rrts's own assumption broke; carries where (task, event) and why;
  * - UserError: bad input from the user; the CLI prints its message and exits with `exitCode`.
  */
@@ -11,13 +10,6 @@ export class ErrnoError extends Error {
   constructor(readonly errno: number, readonly what: string) {
     super(`${what}: ${errnoName(errno)} (${errno})`);
     this.name = 'ErrnoError';
-  }
-}
-
-export class TraceeDiedError extends Error {
-  constructor(readonly tid: number) {
-    super(`tracee ${tid} died`);
-    this.name = 'TraceeDiedError';
   }
 }
 
@@ -45,10 +37,4 @@ const ERRNO_NAMES = new Map<number, string>(
 
 export function errnoName(errno: number): string {
   return ERRNO_NAMES.get(errno) ?? `errno ${errno}`;
-}
-
-export function errnoNumber(name: string): number {
-  const n = (os.constants.errno as Record<string, number>)[name];
-  if (n === undefined) throw new InvariantError(`unknown errno name ${name}`);
-  return n;
 }

@@ -24,21 +24,6 @@ export class Tracee implements MemoryReader {
     this.prog.write(this.tid, addr, data).run();
   }
 
-  readCString(addr: bigint, max = 4096): string {
-    const out: Buffer[] = [];
-    for (let off = 0; off < max; off += 256) {
-      const chunk = this.read(addr + BigInt(off), 256);
-      const nul = chunk.indexOf(0);
-      if (nul >= 0) {
-        out.push(chunk.subarray(0, nul));
-        break;
-      }
-      out.push(chunk);
-      if (chunk.length < 256) break;
-    }
-    return Buffer.concat(out).toString();
-  }
-
   getRegs(): Registers {
     const r = last(this.prog.getRegs(this.tid).run());
     return new Registers(r.data);
